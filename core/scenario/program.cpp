@@ -1,0 +1,180 @@
+#include "scenario/program.h"
+
+#include <cassert>
+
+namespace gosim::scenario {
+namespace {
+
+class Compiler {
+ public:
+  explicit Compiler(Program& p) : p_(p) {}
+
+  void function(const Function& f) {
+    p_.entry_pc.push_back(pc());
+    ops(f.ops);
+    emit(Code::Return, f.loc);
+  }
+
+ private:
+  std::int32_t pc() const { return static_cast<std::int32_t>(p_.code.size()); }
+
+  Instr& emit(Code code, const SourceLoc& loc) {
+    Instr& in = p_.code.emplace_back();
+    in.code = code;
+    in.loc = static_cast<std::int32_t>(p_.locs.size());
+    p_.locs.push_back(loc);
+    return in;
+  }
+
+  void ops(const std::vector<Op>& list) {
+    for (const Op& op : list) this->op(op);
+  }
+
+  void op(const Op& op) {
+    switch (op.kind) {
+      case OpKind::Repeat: {
+        std::int32_t begin = pc();
+        emit(Code::LoopBegin, op.loc).k = op.count;
+        std::int32_t body = pc();
+        ops(op.body);
+        emit(Code::LoopEnd, op.loc).target = body;
+        p_.code[static_cast<std::size_t>(begin)].target = pc();
+        return;
+      }
+      case OpKind::If: {
+        std::int32_t test = pc();
+        Instr& in = emit(Code::IfNot, op.loc);
+        in.cmp = op.cond.cmp;
+        in.k = op.cond.k;
+        ops(op.body);
+        if (op.else_body.empty()) {
+          p_.code[static_cast<std::size_t>(test)].target = pc();
+        } else {
+          std::int32_t skip = pc();
+          emit(Code::Jump, op.loc);
+          p_.code[static_cast<std::size_t>(test)].target = pc();
+          ops(op.else_body);
+          p_.code[static_cast<std::size_t>(skip)].target = pc();
+        }
+        return;
+      }
+      case OpKind::Select: {
+        auto index = static_cast<std::int32_t>(p_.selects.size());
+        p_.selects.emplace_back();
+        emit(Code::Select, op.loc).target = index;
+        // Arm bodies follow the select, each ending in a jump past them all.
+        std::vector<std::int32_t> exits;
+        SelectTable table;
+        for (const SelectCase& c : op.cases) {
+          table.arms.push_back({c.is_send, c.chan, pc()});
+          ops(c.body);
+          exits.push_back(pc());
+          emit(Code::Jump, c.loc);
+        }
+        if (op.has_default) {
+          table.default_pc = pc();
+          ops(op.else_body);
+          exits.push_back(pc());
+          emit(Code::Jump, op.loc);
+        }
+        for (std::int32_t e : exits) p_.code[static_cast<std::size_t>(e)].target = pc();
+        p_.selects[static_cast<std::size_t>(index)] = std::move(table);
+        return;
+      }
+      default:
+        break;
+    }
+    Instr& in = emit(static_cast<Code>(op.kind), op.loc);
+    in.target = op.target;
+    in.dur = op.dur;
+    in.retain = op.retain;
+    in.k = op.count;
+    in.arg_uses_n = op.arg.uses_n;
+    in.arg_k = op.arg.k;
+  }
+
+  Program& p_;
+};
+
+// Effects share their numbering with OpKind so the leaf case above is a cast.
+static_assert(static_cast<int>(Code::Gc) == static_cast<int>(OpKind::Gc));
+static_assert(static_cast<int>(Code::Compute) == static_cast<int>(OpKind::Compute));
+static_assert(static_cast<int>(Code::Select) == static_cast<int>(OpKind::Select));
+
+}  // namespace
+
+Program compile(std::shared_ptr<const Scenario> scenario) {
+  Program p;
+  Compiler c(p);
+  for (const Function& f : scenario->functions) c.function(f);
+  p.scenario = std::move(scenario);
+  return p;
+}
+
+const Instr* next_effect(const Program& p, Cursor& c) {
+  for (;;) {
+    const Instr& in = p.code[static_cast<std::size_t>(c.pc)];
+    switch (in.code) {
+      case Code::LoopBegin:
+        if (in.k <= 0) {
+          c.pc = in.target;
+        } else {
+          assert(c.loop_depth < kMaxLoopDepth);
+          c.loops[c.loop_depth++] = static_cast<std::uint32_t>(in.k);
+          ++c.pc;
+        }
+        continue;
+      case Code::LoopEnd:
+        if (--c.loops[c.loop_depth - 1] > 0) {
+          c.pc = in.target;
+        } else {
+          --c.loop_depth;
+          ++c.pc;
+        }
+        continue;
+      case Code::IfNot:
+        c.pc = Cond{in.cmp, in.k}.eval(c.n) ? c.pc + 1 : in.target;
+        continue;
+      case Code::Jump:
+        c.pc = in.target;
+        continue;
+      case Code::Return:
+        return nullptr;
+      default:
+        ++c.pc;
+        return &in;
+    }
+  }
+}
+
+void enter_select_arm(const Program& p, Cursor& c, const Instr& select, int arm) {
+  const SelectTable& t = p.selects[static_cast<std::size_t>(select.target)];
+  c.pc = arm < 0 ? t.default_pc : t.arms[static_cast<std::size_t>(arm)].pc;
+}
+
+const char* op_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::Compute: return "compute";
+    case OpKind::Go: return "go";
+    case OpKind::Send: return "send";
+    case OpKind::Recv: return "recv";
+    case OpKind::Close: return "close";
+    case OpKind::Select: return "select";
+    case OpKind::Lock: return "lock";
+    case OpKind::Unlock: return "unlock";
+    case OpKind::WgAdd: return "wg_add";
+    case OpKind::WgDone: return "wg_done";
+    case OpKind::WgWait: return "wg_wait";
+    case OpKind::Syscall: return "syscall";
+    case OpKind::NetWait: return "netwait";
+    case OpKind::Sleep: return "sleep";
+    case OpKind::Yield: return "yield";
+    case OpKind::Alloc: return "alloc";
+    case OpKind::Gc: return "gc";
+    case OpKind::Repeat: return "repeat";
+    case OpKind::If: return "if";
+  }
+  return "?";
+}
+
+}  // namespace gosim::scenario

@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by the visualiser.
+namespace gosim::view {}
