@@ -1,0 +1,17 @@
+// `gosim view --html`: one self-contained HTML page (no network, no CDN) with
+// a zoomable timeline, the step-through G/M/P picture, the summary and plots.
+// Two traces share one time axis (sim vs real).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "trace/sink.h"
+
+namespace gosim::view {
+
+// Writes the page for one or two traces to `path` (atomically). False and
+// *error on failure.
+bool write_html(const std::vector<trace::Trace>& traces, const std::string& path, std::string* error);
+
+}  // namespace gosim::view
