@@ -7,9 +7,12 @@ packages=(
   build-essential cmake ninja-build git
   libcli11-dev nlohmann-json3-dev libfmt-dev doctest-dev libbenchmark-dev
 )
-# Extra packages for the whole test suite (clang for the thread-migration test).
+# Extra packages for the whole test suite (clang for the thread-migration test;
+# chromium and python3-websocket for the HTML view's browser test;
+# python3-jsonschema for the scenario schema test).
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang)
+  packages+=(clang chromium python3-websocket python3-jsonschema)
+  packages+=(g++-aarch64-linux-gnu qemu-user)  # the AArch64 fiber test (cross build + qemu)
 fi
 
 missing=()

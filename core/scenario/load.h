@@ -41,7 +41,12 @@ LoadResult load_scenario_file(const std::string& path);
 LoadResult apply_overrides(std::shared_ptr<const Scenario> scenario,
                            const std::vector<std::string>& overrides);
 
-// Canonical JSON of a scenario (what the hash covers), in scenario-file form.
+// Canonical JSON of a scenario (what the hash covers), in scenario-file form:
+// built from the model, keys sorted, no whitespace, every default written out.
+// It loads back into the same scenario.
 std::string canonical_json(const Scenario& scenario);
+
+// 16 hex digits: FNV-1a 64 over canonical_json (what Scenario::hash holds).
+std::string scenario_hash(const Scenario& scenario);
 
 }  // namespace gosim::scenario

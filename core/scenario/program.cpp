@@ -97,9 +97,12 @@ class Compiler {
 };
 
 // Effects share their numbering with OpKind so the leaf case above is a cast.
-static_assert(static_cast<int>(Code::Gc) == static_cast<int>(OpKind::Gc));
-static_assert(static_cast<int>(Code::Compute) == static_cast<int>(OpKind::Compute));
-static_assert(static_cast<int>(Code::Select) == static_cast<int>(OpKind::Select));
+#define GOSIM_SAME(name) static_assert(static_cast<int>(Code::name) == static_cast<int>(OpKind::name))
+GOSIM_SAME(Compute); GOSIM_SAME(Go); GOSIM_SAME(Send); GOSIM_SAME(Recv); GOSIM_SAME(Close);
+GOSIM_SAME(Select); GOSIM_SAME(Lock); GOSIM_SAME(Unlock); GOSIM_SAME(WgAdd); GOSIM_SAME(WgDone);
+GOSIM_SAME(WgWait); GOSIM_SAME(Syscall); GOSIM_SAME(NetWait); GOSIM_SAME(Sleep); GOSIM_SAME(Yield);
+GOSIM_SAME(Alloc); GOSIM_SAME(Gc);
+#undef GOSIM_SAME
 
 }  // namespace
 
@@ -112,6 +115,13 @@ Program compile(std::shared_ptr<const Scenario> scenario) {
 }
 
 const Instr* next_effect(const Program& p, Cursor& c) {
+  // fresh[d]: the current iteration of the loop at depth d began during this
+  // call. If such an iteration reaches its LoopEnd, it ran no effect; since
+  // control flow depends only on n (constant) and inner loop counters (reset
+  // every iteration), every remaining iteration would run none either, so the
+  // loop is left at once. Without this, `repeat 4e9 { if n > 5 {...} }` with
+  // n = 0, or nested empty loops, would spin here for hours.
+  bool fresh[kMaxLoopDepth] = {};
   for (;;) {
     const Instr& in = p.code[static_cast<std::size_t>(c.pc)];
     switch (in.code) {
@@ -120,18 +130,23 @@ const Instr* next_effect(const Program& p, Cursor& c) {
           c.pc = in.target;
         } else {
           assert(c.loop_depth < kMaxLoopDepth);
+          fresh[c.loop_depth] = true;
           c.loops[c.loop_depth++] = static_cast<std::uint32_t>(in.k);
           ++c.pc;
         }
         continue;
-      case Code::LoopEnd:
-        if (--c.loops[c.loop_depth - 1] > 0) {
+      case Code::LoopEnd: {
+        const int top = c.loop_depth - 1;
+        if (!fresh[top] && --c.loops[top] > 0) {
+          fresh[top] = true;
           c.pc = in.target;
         } else {
+          fresh[top] = false;
           --c.loop_depth;
           ++c.pc;
         }
         continue;
+      }
       case Code::IfNot:
         c.pc = Cond{in.cmp, in.k}.eval(c.n) ? c.pc + 1 : in.target;
         continue;

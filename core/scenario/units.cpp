@@ -21,9 +21,9 @@ constexpr std::array<Unit, 7> kDurationUnits{{
     {"ns", 1}, {"us", kMicrosecond}, {"\xC2\xB5s", kMicrosecond}, {"ms", kMillisecond},
     {"s", kSecond}, {"m", 60 * kSecond}, {"h", 3600 * kSecond}}};
 
-constexpr std::array<Unit, 7> kByteUnits{{
-    {"B", 1}, {"KiB", 1LL << 10}, {"MiB", 1LL << 20}, {"GiB", 1LL << 30},
-    {"KB", 1'000}, {"MB", 1'000'000}, {"GB", 1'000'000'000}}};
+constexpr std::array<Unit, 9> kByteUnits{{
+    {"B", 1}, {"KiB", 1LL << 10}, {"MiB", 1LL << 20}, {"GiB", 1LL << 30}, {"TiB", 1LL << 40},
+    {"KB", 1'000}, {"MB", 1'000'000}, {"GB", 1'000'000'000}, {"TB", 1'000'000'000'000}}};
 
 void set(std::string* error, std::string message) {
   if (error) *error = std::move(message);
@@ -81,21 +81,30 @@ std::optional<std::int64_t> scaled(std::string_view number, std::int64_t scale, 
     return std::nullopt;
   }
   std::int64_t result = w * scale;
-  // The fraction, digit by digit: each digit is worth scale/10^k and must be exact.
-  std::int64_t place = scale;
-  for (char c : frac) {
-    std::int64_t digit = c - '0';
-    if (digit == 0) {
-      place /= 10;
-      continue;
-    }
-    if (place % 10 != 0) {
-      set(error, fmt::format("{} has more precision than its unit allows", what));
-      return std::nullopt;
-    }
-    place /= 10;
-    result += digit * place;
+  // The fraction F/10^d must give a whole number of units: F*scale divisible
+  // by 10^d (so "1.5KiB" is 1536 bytes, "1.5ns" is an error).
+  while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
+  if (frac.empty()) return result;
+  if (frac.size() > 18) {
+    set(error, fmt::format("{} has more precision than its unit allows", what));
+    return std::nullopt;
   }
+  std::int64_t f = 0, pow10 = 1;
+  for (char c : frac) {
+    f = f * 10 + (c - '0');
+    pow10 *= 10;
+  }
+  __int128 num = static_cast<__int128>(f) * scale;
+  if (num % pow10 != 0) {
+    set(error, fmt::format("{} has more precision than its unit allows", what));
+    return std::nullopt;
+  }
+  auto part = static_cast<std::int64_t>(num / pow10);  // < scale, so it fits
+  if (result > kMax - part) {
+    set(error, fmt::format("{} is too large", what));
+    return std::nullopt;
+  }
+  result += part;
   return result;
 }
 
@@ -124,11 +133,13 @@ std::optional<Nanos> parse_duration(std::string_view text, std::string* error) {
 std::string format_duration(Nanos ns) {
   if (ns == 0) return "0s";
   std::string sign = ns < 0 ? "-" : "";
-  std::int64_t v = ns < 0 ? -ns : ns;
+  // Unsigned so that the most negative value has a magnitude too.
+  std::uint64_t v = ns < 0 ? 0 - static_cast<std::uint64_t>(ns) : static_cast<std::uint64_t>(ns);
   static constexpr std::array<Unit, 4> kExact{{{"s", kSecond}, {"ms", kMillisecond},
                                                {"us", kMicrosecond}, {"ns", 1}}};
   for (const Unit& u : kExact) {
-    if (v % u.scale == 0) return fmt::format("{}{}{}", sign, v / u.scale, u.name);
+    auto scale = static_cast<std::uint64_t>(u.scale);
+    if (v % scale == 0) return fmt::format("{}{}{}", sign, v / scale, u.name);
   }
   return fmt::format("{}{}ns", sign, v);
 }
@@ -159,13 +170,13 @@ std::optional<std::int64_t> parse_bytes(std::string_view text, std::string* erro
     return std::nullopt;
   }
   if (unit_name.empty()) {
-    set(error, fmt::format("size \"{}\" needs a unit: B, KiB, MiB, GiB, KB, MB or GB (e.g. \"{}B\")",
+    set(error, fmt::format("size \"{}\" needs a unit: B, KiB, MiB, GiB, TiB, KB, MB, GB or TB (e.g. \"{}B\")",
                            text, number));
     return std::nullopt;
   }
   const Unit* unit = find_unit(kByteUnits, unit_name);
   if (!unit) {
-    set(error, fmt::format("unknown size unit \"{}\" in \"{}\" (use B, KiB, MiB, GiB, KB, MB or GB)",
+    set(error, fmt::format("unknown size unit \"{}\" in \"{}\" (use B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)",
                            unit_name, text));
     return std::nullopt;
   }
@@ -173,8 +184,8 @@ std::optional<std::int64_t> parse_bytes(std::string_view text, std::string* erro
 }
 
 std::string format_bytes(std::int64_t bytes) {
-  static constexpr std::array<Unit, 3> kBinary{{{"GiB", 1LL << 30}, {"MiB", 1LL << 20},
-                                                {"KiB", 1LL << 10}}};
+  static constexpr std::array<Unit, 4> kBinary{{{"TiB", 1LL << 40}, {"GiB", 1LL << 30},
+                                                {"MiB", 1LL << 20}, {"KiB", 1LL << 10}}};
   if (bytes != 0) {
     for (const Unit& u : kBinary) {
       if (bytes % u.scale == 0) return fmt::format("{}{}", bytes / u.scale, u.name);

@@ -27,8 +27,9 @@ std::string format_duration(Nanos ns);
 // A rounded spelling for people, with three significant digits: "2.5ms", "131us".
 std::string human_duration(Nanos ns);
 
-// Parses "<integer><unit>" with unit B, KiB, MiB, GiB (powers of 1024) or
-// KB, MB, GB (powers of 1000). Returns nullopt and sets *error on failure.
+// Parses "<number><unit>" with unit B, KiB, MiB, GiB, TiB (powers of 1024) or
+// KB, MB, GB, TB (powers of 1000); a fraction is allowed if the result is a
+// whole number of bytes ("1.5KiB"). Returns nullopt and sets *error on failure.
 std::optional<std::int64_t> parse_bytes(std::string_view text, std::string* error = nullptr);
 
 // The shortest exact spelling: 65536 -> "64KiB", 1000 -> "1000B".

@@ -1,8 +1,13 @@
-// PLACEHOLDER: replaced by the simulator implementation.
+// Sim mode's entry point: see sched.cpp for the design of the simulator.
 #include "sim/simulator.h"
-#include <stdexcept>
+
+#include "sim/sched.h"
+
 namespace gosim::sim {
-trace::RunOutcome simulate(const scenario::Program&, trace::TraceSink&) {
-  throw std::logic_error("sim mode is not implemented yet");
+
+trace::RunOutcome simulate(const scenario::Program& program, trace::TraceSink& sink) {
+  Sched sched(program, sink);
+  return sched.run();
 }
+
 }  // namespace gosim::sim

@@ -65,22 +65,34 @@ enum class EventKind : std::uint8_t {
   GCWorkerStop,   // p's mark worker stopped
   // Counters: reason = CounterId, p = the P for per-P counters (-1 global), a0 = value.
   Counter,
+  // Append new kinds here, then name the last one in kEventKinds and add its
+  // name to event.cpp and its text to why.cpp (static_asserts check the sizes).
 };
 inline constexpr int kEventKinds = static_cast<int>(EventKind::Counter) + 1;
 
 // Why a G blocked (GoBlock.reason); wait reasons as Go prints them in §1.2.
 enum class BlockReason : std::uint8_t {
   ChanSend, ChanRecv, Select, SelectNoCases, Mutex, WaitGroup, Sleep, NetWait, GCAssist, Syscall,
+  // append here (and update kBlockReasons)
 };
+inline constexpr int kBlockReasons = static_cast<int>(BlockReason::Syscall) + 1;
 // Where a readied G was put (GoUnblock.reason).
 enum class Queue : std::uint8_t { Runnext, Local, Global, Direct };
+inline constexpr int kQueues = static_cast<int>(Queue::Direct) + 1;
 enum class PreemptReason : std::uint8_t { TimeSlice, STW, Yield };
+inline constexpr int kPreemptReasons = static_cast<int>(PreemptReason::Yield) + 1;
 enum class SysExitPath : std::uint8_t { FastOldP, FastIdleP, Slow };
+inline constexpr int kSysExitPaths = static_cast<int>(SysExitPath::Slow) + 1;
 enum class ProcStopReason : std::uint8_t { Idle, Syscall, GCStop, Handoff };
+inline constexpr int kProcStopReasons = static_cast<int>(ProcStopReason::Handoff) + 1;
 enum class HandoffReason : std::uint8_t { SyscallRetake, SyscallBlock, STW, LockedM };
+inline constexpr int kHandoffReasons = static_cast<int>(HandoffReason::LockedM) + 1;
 enum class GCTrigger : std::uint8_t { Heap, Forced, Time };
+inline constexpr int kGCTriggers = static_cast<int>(GCTrigger::Time) + 1;
 enum class STWKind : std::uint8_t { SweepTermination, MarkTermination };
+inline constexpr int kSTWKinds = static_cast<int>(STWKind::MarkTermination) + 1;
 enum class WorkerMode : std::uint8_t { Dedicated, Fractional, Idle };
+inline constexpr int kWorkerModes = static_cast<int>(WorkerMode::Idle) + 1;
 enum class CounterId : std::uint8_t {
   GlobalRunq,    // global run queue length
   LocalRunq,     // per-P local run queue length (ring only, like schedtrace)
@@ -92,7 +104,9 @@ enum class CounterId : std::uint8_t {
   RunnableGs,    // Gs on any run queue
   HeapLive,      // bytes
   HeapGoal,      // bytes
+  // append here (and update kCounterIds)
 };
+inline constexpr int kCounterIds = static_cast<int>(CounterId::HeapGoal) + 1;
 
 // The human "why" of an event, as a code with a text template (why.cpp).
 // Append new codes at the end; never renumber (traces store the names).
@@ -117,7 +131,10 @@ enum class Why : std::uint8_t {
   WorkerIdle,
   // Run end.
   GoExit, SysmonTick, NetpollBlocking, NetpollSysmon, TimerExpired,
+  // Append new codes here, then name the last one in kWhyCodes and add its
+  // name to event.cpp and its template to why.cpp (static_asserts check the sizes).
 };
+inline constexpr int kWhyCodes = static_cast<int>(Why::TimerExpired) + 1;
 
 struct Event {
   Nanos t = 0;
@@ -135,13 +152,24 @@ struct Event {
 };
 
 // Names as they appear in trace files ("GoCreate", "ChanRecv", "StartRunnext").
+// Out-of-range values give "" (never a crash).
 std::string_view kind_name(EventKind kind);
 std::string_view block_reason_name(BlockReason r);  // "chan receive", as Go's wait reasons
-std::string_view counter_name(CounterId c);
+std::string_view counter_name(CounterId c);         // "GlobalRunq" (stored in files)
+std::string_view counter_label(CounterId c);        // "global run queue" (for people)
 std::string_view why_name(Why w);
 // Parsing the names back; false if unknown.
 bool parse_kind(std::string_view name, EventKind* out);
 bool parse_why(std::string_view name, Why* out);
+bool parse_counter(std::string_view name, CounterId* out);
+
+// Event.reason means a different enum per kind (BlockReason for GoBlock,
+// Queue for GoUnblock, ...). reason_count is 0 for kinds whose reason is
+// unused (it must then be 0). reason_name gives the enumerator's name as
+// stored in files ("ChanRecv", "Runnext", "TimeSlice"), "" if out of range.
+int reason_count(EventKind kind);
+std::string_view reason_name(EventKind kind, std::uint8_t reason);
+bool parse_reason(EventKind kind, std::string_view name, std::uint8_t* out);
 
 // What a trace is about: written first, so a trace explains itself.
 struct TraceHeader {
@@ -173,8 +201,17 @@ struct RunOutcome {
   bool operator==(const RunOutcome&) const = default;
 };
 std::string_view status_name(RunOutcome::Status s);  // "ok", "deadlock", "limit", "error"
+bool parse_status(std::string_view name, RunOutcome::Status* out);
 
-// The words of an event's why, filled in from its fields and the header's names.
+// The words of an event's why, filled in from its fields and the header's names
+// (why.cpp). Events with Why::None get a plain description of their kind.
 std::string describe(const Event& e, const TraceHeader& header);
+// Same, appended to `out` (no allocation when out has room; writers use this).
+void describe_to(std::string& out, const Event& e, const TraceHeader& header);
+// The template behind a why code ("{p}: runs {g} from its local run queue"),
+// and behind the default text of a kind; docs/trace-format.md lists them.
+std::string_view why_template(Why w);
+std::string_view why_template(Why w, EventKind kind);  // the variant for this kind, if any
+std::string_view kind_template(EventKind k);
 
 }  // namespace gosim::trace

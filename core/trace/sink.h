@@ -4,6 +4,7 @@
 // only summarised never stores its events.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "trace/event.h"
@@ -45,6 +46,9 @@ struct Trace {
   TraceHeader header;
   std::vector<Event> events;
   RunOutcome outcome;
+  // Events beyond config limits.max_trace_events that a writer did not store
+  // (the file says "truncated"); 0 for a complete trace.
+  std::int64_t events_dropped = 0;
   bool operator==(const Trace&) const = default;
 };
 

@@ -14,4 +14,7 @@ namespace gosim::view {
 // *error on failure.
 bool write_html(const std::vector<trace::Trace>& traces, const std::string& path, std::string* error);
 
+// The page itself (what write_html writes), for tests and benchmarks.
+std::string html_page(const std::vector<trace::Trace>& traces);
+
 }  // namespace gosim::view

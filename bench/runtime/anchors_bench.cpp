@@ -1,0 +1,301 @@
+// gosim's runtime measured like the Go anchors (/work/shared/anchors/go/*):
+// same workloads, same metric names and `metric=<name> value=<v> unit=<u>`
+// lines, so run_vs_go.sh can put them side by side. A benchmark, never a test.
+//
+// Usage: gosim_rt_anchors [yield|pingpong|spawn|fanout|syscall|tracing ...]
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <dirent.h>
+
+#include "runtime/api.h"
+#include "runtime/run_scenario.h"
+#include "scenario/program.h"
+#include "trace/sink.h"
+
+namespace rt = gosim::rt;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+void metric(const std::string& name, double v, const char* unit) {
+  if (v >= 1e5 || v <= -1e5) std::printf("metric=%s value=%.0f unit=%s\n", name.c_str(), v, unit);
+  else std::printf("metric=%s value=%.6g unit=%s\n", name.c_str(), v, unit);
+  std::fflush(stdout);
+}
+
+double ns_since(Clock::time_point t0) { return std::chrono::duration<double, std::nano>(Clock::now() - t0).count(); }
+
+long vm_rss() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6)) * 1024;
+  return 0;
+}
+
+int threads_now() {
+  int n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') n++;
+    closedir(d);
+  }
+  return n;
+}
+
+// yield: two goroutines each Gosched 10M times on one P (anchors/go/yield).
+void yield_bench() {
+  const long n = 10'000'000;
+  double el = 0;
+  rt::run(
+      [&] {
+        rt::WaitGroup wg;
+        wg.add(2);
+        auto t0 = Clock::now();
+        for (int k = 0; k < 2; k++)
+          rt::go([&] {
+            for (long i = 0; i < n; i++) rt::yield();
+            wg.done();
+          });
+        wg.wait();
+        el = ns_since(t0);
+      },
+      {.procs = 1});
+  metric("yield_p1_ns_per_switch", el / (2.0 * n), "ns");
+}
+
+// pingpong: main and an echo goroutine over two unbuffered channels.
+void pingpong_bench(int procs) {
+  const long n = procs == 1 ? 5'000'000 : 4'000'000;
+  double el = 0;
+  rt::run(
+      [&] {
+        rt::Chan<long> ping, pong;
+        rt::go([&] {
+          while (auto v = ping.recv()) pong.send(*v + 1);
+        });
+        for (int i = 0; i < 10000; i++) {
+          ping.send(i);
+          pong.recv();
+        }
+        long sum = 0;
+        auto t0 = Clock::now();
+        for (long i = 0; i < n; i++) {
+          ping.send(i);
+          sum += *pong.recv();
+        }
+        el = ns_since(t0);
+        ping.close();
+        if (sum == 0) std::abort();
+      },
+      {.procs = procs});
+  metric("pingpong_p" + std::to_string(procs) + "_ns_per_roundtrip", el / static_cast<double>(n), "ns");
+}
+
+// spawn: 1M goroutines that each Done a WaitGroup and park on one channel
+// (anchors/go/spawn): time per goroutine, RSS per parked goroutine, release.
+void spawn_bench() {
+  const int n = 1'000'000;
+  rt::run(
+      [&] {
+        for (int round = 0; round < 2; round++) {
+          long rss0 = vm_rss();
+          rt::Chan<int> release;
+          rt::WaitGroup ready, done;
+          ready.add(n);
+          done.add(n);
+          auto t0 = Clock::now();
+          for (int i = 0; i < n; i++)
+            rt::go([&] {
+              ready.done();
+              release.recv();
+              done.done();
+            });
+          ready.wait();
+          double spawn = ns_since(t0);
+          long rss = vm_rss() - rss0;
+          auto t1 = Clock::now();
+          release.close();
+          done.wait();
+          double rel = ns_since(t1);
+          if (round == 0) {
+            metric("spawn_p2_ns_per_goroutine", spawn / n, "ns");
+            metric("spawn_p2_rss_bytes_per_goroutine", static_cast<double>(rss) / n, "bytes");
+            metric("spawn_p2_release_ns_per_goroutine", rel / n, "ns");
+          } else {
+            metric("spawn_p2_warm_ns_per_goroutine", spawn / n, "ns");
+            metric("spawn_p2_warm_release_ns_per_goroutine", rel / n, "ns");
+          }
+        }
+      },
+      {.procs = 2, .max_wall_time = 10min});
+}
+
+// fanout: fib(29) with a goroutine per node joined through a buffered chan of 2.
+void fib(int n, rt::Chan<long>* out) {
+  if (n < 2) {
+    out->send(n);
+    return;
+  }
+  rt::Chan<long> c(2);
+  rt::go([&c, n] { fib(n - 1, &c); });
+  rt::go([&c, n] { fib(n - 2, &c); });
+  long a = *c.recv();
+  long b = *c.recv();
+  out->send(a + b);
+}
+
+void fanout_bench(int procs) {
+  const int n = 29;
+  long a = 0, b = 1;
+  for (int i = 0; i < n; i++) {
+    long t = a + b;
+    a = b;
+    b = t;
+  }
+  long want = a, tasks = 2 * b - 1;
+  double el = 0;
+  long got = 0;
+  rt::run(
+      [&] {
+        rt::Chan<long> out(1);
+        auto t0 = Clock::now();
+        rt::go([&] { fib(n, &out); });
+        got = *out.recv();
+        el = ns_since(t0);
+      },
+      {.procs = procs});
+  if (got != want) std::abort();
+  std::string pre = "fanout_p" + std::to_string(procs) + "_";
+  metric(pre + "tasks", static_cast<double>(tasks), "tasks");
+  metric(pre + "wall_ms", el / 1e6, "ms");
+  metric(pre + "tasks_per_s", static_cast<double>(tasks) / (el / 1e9), "tasks/s");
+}
+
+// syscall: thread counts around blocking syscalls (anchors/go/syscall): 32
+// goroutines block in long syscalls while 4 compute, then 32 loop on 1 ms
+// nanosleeps: the second phase must reuse cached threads.
+void syscall_bench() {
+  rt::run(
+      [&] {
+        int start = threads_now();
+        metric("syscall_p2_threads_start", start, "threads");
+        rt::WaitGroup wg;
+        for (int i = 0; i < 32; i++) {
+          wg.add(1);
+          rt::go([&] {
+            rt::syscall_sleep(300ms);
+            wg.done();
+          });
+        }
+        for (int i = 0; i < 4; i++) {
+          wg.add(1);
+          rt::go([&] {
+            rt::compute(100ms);
+            wg.done();
+          });
+        }
+        wg.wait();
+        int after_block = threads_now();
+        metric("syscall_p2_threads_after_block", after_block, "threads");
+        std::atomic<bool> stop{false};
+        std::atomic<long> calls{0};
+        rt::WaitGroup swg;
+        for (int i = 0; i < 32; i++) {
+          swg.add(1);
+          rt::go([&] {
+            while (!stop.load()) {
+              rt::syscall_sleep(1ms);
+              calls++;
+            }
+            swg.done();
+          });
+        }
+        rt::sleep(500ms);
+        stop.store(true);
+        swg.wait();
+        int end = threads_now();
+        metric("syscall_p2_sleep_syscalls_per_s", static_cast<double>(calls.load()) / 0.5, "calls/s");
+        metric("syscall_p2_sleep_threads_created", end - after_block, "threads");
+        metric("syscall_p2_threads_end", end, "threads");
+      },
+      {.procs = 2});
+}
+
+// tracing: the ping-pong scenario in real mode with and without tracing.
+void tracing_bench() {
+  auto s = std::make_shared<gosim::scenario::Scenario>();
+  namespace sc = gosim::scenario;
+  s->name = "pingpong";
+  s->config.gomaxprocs = 1;
+  s->channels = {{"ping", 0, {}}, {"pong", 0, {}}};
+  const long n = 1'000'000;
+  sc::Op rep;
+  rep.kind = sc::OpKind::Repeat;
+  rep.count = n;
+  sc::Op send, recv;
+  send.kind = sc::OpKind::Send;
+  send.target = 0;
+  recv.kind = sc::OpKind::Recv;
+  recv.target = 1;
+  rep.body = {send, recv};
+  sc::Op go;
+  go.kind = sc::OpKind::Go;
+  go.target = 1;
+  sc::Function main{"main", {go, rep}, {}};
+  sc::Op erep = rep;
+  sc::Op r2 = recv, s2 = send;
+  r2.target = 0;
+  s2.target = 1;
+  erep.body = {r2, s2};
+  sc::Function echo{"echo", {erep}, {}};
+  s->functions = {main, echo};
+  sc::Program prog = sc::compile(s);
+  double best[2] = {1e300, 1e300};
+  for (int rep_i = 0; rep_i < 5; rep_i++) {
+    for (int traced = 0; traced < 2; traced++) {
+      gosim::trace::NullSink sink;
+      std::int64_t run_ns = 0;
+      gosim::runtime::run_scenario(prog, sink, gosim::runtime::RealOptions{.tracing = traced == 1, .run_ns = &run_ns});
+      double el = static_cast<double>(run_ns) / static_cast<double>(n);
+      if (el < best[traced]) best[traced] = el;
+    }
+  }
+  metric("tracing_p1_pingpong_untraced_ns_per_roundtrip", best[0], "ns");
+  metric("tracing_p1_pingpong_traced_ns_per_roundtrip", best[1], "ns");
+  metric("tracing_p1_overhead_percent", (best[1] / best[0] - 1) * 100, "%");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> progs(argv + 1, argv + argc);
+  if (progs.empty()) progs = {"spawn", "pingpong", "yield", "fanout", "syscall", "tracing"};
+  for (const auto& p : progs) {
+    if (p == "yield") yield_bench();
+    else if (p == "pingpong") {
+      pingpong_bench(1);
+      pingpong_bench(2);
+    } else if (p == "spawn") spawn_bench();
+    else if (p == "fanout") {
+      fanout_bench(2);
+      fanout_bench(1);
+    } else if (p == "syscall") syscall_bench();
+    else if (p == "tracing") tracing_bench();
+    else {
+      std::fprintf(stderr, "unknown program %s\n", p.c_str());
+      return 2;
+    }
+  }
+  return 0;
+}

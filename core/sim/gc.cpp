@@ -1,0 +1,290 @@
+// Garbage collection: the pacer, stop-the-world, mark workers and assists
+// (mgc.go:gcStart, gcMarkDone, gcMarkTermination; mgcpacer.go; proc.go:
+// stopTheWorldWithSema, startTheWorldWithSema, gcstopm; §8).
+//
+// Heap model: every alloc op adds to heap_live_; a retained allocation stays
+// live until its goroutine ends (heap_retained_), everything else is garbage
+// at the next cycle. The goal is marked + marked*GOGC/100, at least
+// heap_minimum*GOGC/100; a cycle starts when heap_live_ reaches
+// marked + trigger_ratio*(goal - marked) (Go's trigger lies between 45/64
+// and 61/64 of that distance; the ratio is a config key).
+//
+// A cycle: GCStart; STW sweep termination (every P stops at its next safe
+// point; Ps in syscalls and idle Ps are taken at once; the pause costs
+// costs.stw); concurrent mark: mark work = live heap in MiB *
+// costs.gc_mark_per_mib, done in chunks of at most 100 us by dedicated
+// workers (round(0.25*GOMAXPROCS), owning their P for the phase and first
+// moving its local queue to the global one), fractional workers (goal
+// (0.25*P - dedicated)/P per P, run while under the goal, the table of §8.4)
+// and idle workers (a P with nothing else to do), plus assists: a G that
+// allocates during mark does debt * (remaining work / remaining heap) of it
+// (at least 64 KiB of debt) before continuing; STW mark termination; GCDone,
+// the live heap becomes the retained heap, a new goal. runtime.GC() starts a
+// cycle (or joins the running one) and parks its G until the cycle ends.
+// Not modelled: sweeping, the 2-minute forced GC, the GC CPU limiter,
+// parking assists when no work is left, stack and globals scanning.
+#include <algorithm>
+#include <cmath>
+
+#include "sim/sched.h"
+
+namespace gosim::sim {
+
+using trace::GCTrigger;
+using trace::STWKind;
+using trace::WorkerMode;
+
+namespace {
+constexpr Nanos kWorkerChunk = 100 * kMicrosecond;
+constexpr std::int64_t kMiB = 1 << 20;
+constexpr std::int64_t kOverAssist = 64 << 10;
+}  // namespace
+
+void Sched::gc_set_goal() {
+  const std::int64_t gogc = cfg_.gc.gogc;
+  const std::int64_t marked = heap_marked_;
+  heap_goal_ = std::max(marked + marked * gogc / 100, cfg_.gc.heap_minimum * gogc / 100);
+  heap_trigger_ = marked + static_cast<std::int64_t>(cfg_.gc.trigger_ratio * static_cast<double>(heap_goal_ - marked));
+}
+
+void Sched::gc_alloc(M& m, std::int64_t bytes, bool retain) {
+  G& g = gs_[static_cast<std::size_t>(m.curg)];
+  heap_live_ += bytes;
+  if (retain) {
+    g.retained += bytes;
+    heap_retained_ += bytes;
+  }
+  if (cfg_.mechanisms.gc) {
+    if (gc_phase_ == GcPhase::Mark && mark_unclaimed_ > 0) {
+      // gcAssistAlloc: pay the allocation's debt in scan work.
+      const double remaining_heap = static_cast<double>(std::max<std::int64_t>(heap_goal_ - heap_live_, kMiB));
+      const double per_byte = static_cast<double>(mark_unclaimed_ + mark_outstanding_) / remaining_heap;
+      auto work = static_cast<Nanos>(std::ceil(static_cast<double>(std::max(bytes, kOverAssist)) * per_byte));
+      work = std::min(work, mark_unclaimed_);
+      if (work > 0) {
+        mark_unclaimed_ -= work;
+        mark_outstanding_ += work;
+        m.chunk = work;
+        emit(EventKind::GCMarkAssistStart, Why::AssistDebt, m.curg, m.p, m.id, bytes);
+        at(m, now_ + work, MAct::AssistDone);
+        return;
+      }
+    }
+    if (gc_phase_ == GcPhase::Off && heap_live_ >= heap_trigger_) {
+      gc_start(m, GCTrigger::Heap);
+      return;  // the G continues when the world restarts
+    }
+  }
+  at(m, now_, MAct::RunG);
+}
+
+void Sched::gc_forced(M& m) {
+  if (!cfg_.mechanisms.gc) {
+    at(m, now_, MAct::RunG);
+    return;
+  }
+  gc_waiters_.push_back(m.curg);
+  if (gc_phase_ == GcPhase::Off) {
+    gs_[static_cast<std::size_t>(m.curg)].resume = Resume::GcWait;
+    gc_start(m, GCTrigger::Forced);
+    return;
+  }
+  gopark(m, trace::BlockReason::GCAssist, Why::None, -1);
+}
+
+void Sched::gc_start(M& m, GCTrigger trigger) {
+  ++gc_cycle_;
+  emit(EventKind::GCStart, trigger == GCTrigger::Forced ? Why::GCForced : Why::GCHeapTrigger, m.curg, m.p, m.id,
+       gc_cycle_, heap_live_, heap_goal_, static_cast<std::uint8_t>(trigger));
+  const double mib = static_cast<double>(heap_retained_) / static_cast<double>(kMiB);
+  mark_unclaimed_ = std::max<Nanos>(kMicrosecond, static_cast<Nanos>(mib * static_cast<double>(cfg_.costs.gc_mark_per_mib)));
+  mark_outstanding_ = 0;
+  gc_phase_ = GcPhase::SweepTermStop;
+  stop_the_world(m, STWKind::SweepTermination);
+}
+
+// stopTheWorldWithSema: own P, Ps in syscalls and idle Ps stop at once;
+// running Ps are preempted and stop when their M reaches findRunnable.
+void Sched::stop_the_world(M& m, STWKind kind) {
+  gcwaiting_ = true;
+  stw_kind_ = kind;
+  stw_m_ = m.id;
+  stw_start_ = now_;
+  emit(EventKind::STWStart, Why::STWStopAll, kNoG, m.p, m.id, 0, 0, 0, static_cast<std::uint8_t>(kind));
+  stopwait_ = static_cast<std::int64_t>(ps_.size());
+  m.status = MStatus::StwWait;
+  cancel(m);
+  if (m.p >= 0) {
+    ps_[static_cast<std::size_t>(m.p)].status = PStatus::GCStop;
+    --stopwait_;
+  }
+  for (std::int32_t pid : pidle_) {
+    ps_[static_cast<std::size_t>(pid)].status = PStatus::GCStop;
+    --stopwait_;
+  }
+  pidle_.clear();
+  for (P& p : ps_) {
+    if (p.id == m.p) continue;
+    if (p.status == PStatus::Syscall) {
+      const std::int32_t from = p.m;
+      p.status = PStatus::GCStop;
+      p.m = -1;
+      ++p.syscalltick;
+      --stopwait_;
+      emit(EventKind::GoSysBlock, Why::HandoffSTW, from >= 0 ? ms_[static_cast<std::size_t>(from)].curg : kNoG,
+           p.id, from);
+      emit(EventKind::ProcStop, Why::None, kNoG, p.id, from, 0, 0, 0,
+           static_cast<std::uint8_t>(trace::ProcStopReason::GCStop));
+    } else if (p.status == PStatus::Running) {
+      preemptone(p, trace::PreemptReason::STW);
+    }
+  }
+  if (stopwait_ == 0) stw_note_stopped();
+}
+
+// gcstopm: this M's P stops for the pending stop-the-world; the M parks.
+void Sched::gcstopm(M& m) {
+  if (m.spinning) {
+    m.spinning = false;
+    --nmspinning_;
+    emit(EventKind::MSpinStop, Why::None, kNoG, m.p, m.id, 0);
+  }
+  std::int32_t pid = releasep(m, trace::ProcStopReason::GCStop);
+  ps_[static_cast<std::size_t>(pid)].status = PStatus::GCStop;
+  stopm(m);
+  if (--stopwait_ == 0) stw_note_stopped();
+}
+
+void Sched::stw_note_stopped() {
+  M& m = ms_[static_cast<std::size_t>(stw_m_)];
+  at(m, now_ + cfg_.costs.stw, MAct::StartWorld);
+}
+
+// The stopped world does its work, then startTheWorldWithSema.
+void Sched::start_the_world(M& m) {
+  const STWKind kind = stw_kind_;
+  const auto nprocs = static_cast<double>(ps_.size());
+  if (kind == STWKind::SweepTermination) {
+    // gcController.startCycle: dedicated and fractional workers.
+    const double goal = nprocs * cfg_.gc.background_utilization;
+    auto dedicated = static_cast<std::int64_t>(std::floor(goal + 0.5));
+    double fractional = 0;
+    const double err = goal > 0 ? static_cast<double>(dedicated) / goal - 1 : 0;
+    if (err < -0.3 || err > 0.3) {
+      if (static_cast<double>(dedicated) > goal) --dedicated;
+      fractional = (goal - static_cast<double>(dedicated)) / nprocs;
+    }
+    dedicated_left_ = dedicated;
+    fractional_goal_ = fractional;
+    for (P& p : ps_) p.frac_time = 0;
+    mark_start_ = now_;
+    gc_phase_ = GcPhase::Mark;
+  } else {
+    gc_phase_ = GcPhase::Off;
+    heap_marked_ = heap_retained_;
+    heap_live_ = heap_marked_;
+    gc_set_goal();
+    for (std::int32_t w : gc_waiters_) {
+      G& g = gs_[static_cast<std::size_t>(w)];
+      if (g.status == GStatus::Waiting) ready(w, kNoG, Why::None, true, m.p);
+    }
+    gc_waiters_.clear();
+  }
+  gcwaiting_ = false;
+  emit(EventKind::STWDone, Why::STWRestart, kNoG, m.p, m.id, now_ - stw_start_, 0, 0,
+       static_cast<std::uint8_t>(kind));
+  // Go traces GCDone just before restarting the world; at the same instant
+  // gosim emits it just after STWDone, so a pause always nests in its cycle.
+  if (kind == STWKind::MarkTermination) emit(EventKind::GCDone, Why::None, kNoG, m.p, m.id, gc_cycle_, heap_marked_);
+  m.status = MStatus::Running;
+  if (m.p >= 0) ps_[static_cast<std::size_t>(m.p)].status = PStatus::Running;
+  // Ps with work get an M, the others go idle; then one wakep.
+  for (P& p : ps_) {
+    if (p.id == m.p || p.status != PStatus::GCStop) continue;
+    if (!p.runq.empty()) {
+      startm(p.id, false);
+    } else {
+      pidleput(p.id);
+    }
+  }
+  wakep();
+  if (sm_wait_) sysmon_wake(false);
+  if (m.curg >= 0) {
+    at(m, now_, MAct::RunG);
+  } else {
+    at(m, now_, MAct::Schedule);
+  }
+}
+
+// findRunnableGCWorker (and the idle worker of findRunnable step 11).
+bool Sched::gc_find_worker(M& m) {
+  if (mark_unclaimed_ <= 0) return false;
+  P& p = ps_[static_cast<std::size_t>(m.p)];
+  WorkerMode mode;
+  if (dedicated_left_ > 0) {
+    --dedicated_left_;
+    mode = WorkerMode::Dedicated;
+    // The dedicated worker owns the P: its queue goes to the global queue.
+    bool inherit = false;
+    for (std::int32_t g; (g = p.runq.get(&inherit)) != kNoG;) grunq_.put(g);
+  } else if (fractional_goal_ > 0 &&
+             (now_ == mark_start_ ||
+              static_cast<double>(p.frac_time) / static_cast<double>(now_ - mark_start_) <= fractional_goal_)) {
+    mode = WorkerMode::Fractional;
+  } else if (p.runq.empty() && grunq_.empty()) {
+    mode = WorkerMode::Idle;
+  } else {
+    return false;
+  }
+  if (m.spinning) resetspinning(m);
+  p.worker = static_cast<std::uint8_t>(1 + static_cast<int>(mode));
+  emit(EventKind::GCWorkerStart,
+       mode == WorkerMode::Dedicated    ? Why::WorkerDedicated
+       : mode == WorkerMode::Fractional ? Why::WorkerFractional
+                                        : Why::WorkerIdle,
+       kNoG, p.id, m.id, 0, 0, 0, static_cast<std::uint8_t>(mode));
+  Nanos chunk = std::min(mark_unclaimed_, kWorkerChunk);
+  mark_unclaimed_ -= chunk;
+  mark_outstanding_ += chunk;
+  m.chunk = chunk;
+  at(m, now_ + chunk, MAct::WorkerChunk);
+  return true;
+}
+
+void Sched::gc_worker_chunk_done(M& m) {
+  P& p = ps_[static_cast<std::size_t>(m.p)];
+  const auto mode = static_cast<WorkerMode>(p.worker - 1);
+  mark_outstanding_ -= m.chunk;
+  if (mode == WorkerMode::Fractional) p.frac_time += m.chunk;
+  m.chunk = 0;
+  bool more = !gcwaiting_ && mark_unclaimed_ > 0;
+  if (more && mode == WorkerMode::Fractional) {
+    // pollFractionalWorkerExit: stop above 1.2x the goal.
+    more = static_cast<double>(p.frac_time) <= 1.2 * fractional_goal_ * static_cast<double>(now_ - mark_start_);
+  }
+  if (more && mode == WorkerMode::Idle) more = p.runq.empty() && grunq_.empty();
+  if (more) {
+    Nanos chunk = std::min(mark_unclaimed_, kWorkerChunk);
+    mark_unclaimed_ -= chunk;
+    mark_outstanding_ += chunk;
+    m.chunk = chunk;
+    at(m, now_ + chunk, MAct::WorkerChunk);
+    return;
+  }
+  emit(EventKind::GCWorkerStop, Why::None, kNoG, p.id, m.id, 0, 0, 0, static_cast<std::uint8_t>(mode));
+  p.worker = 0;
+  if (mode == WorkerMode::Dedicated) ++dedicated_left_;
+  if (gc_phase_ == GcPhase::Mark && mark_unclaimed_ == 0 && mark_outstanding_ == 0) {
+    gc_mark_maybe_done(m);
+    return;
+  }
+  schedule(m);
+}
+
+// gcMarkDone: no work left; this M stops the world for mark termination.
+void Sched::gc_mark_maybe_done(M& m) {
+  gc_phase_ = GcPhase::MarkTermStop;
+  stop_the_world(m, STWKind::MarkTermination);
+}
+
+}  // namespace gosim::sim

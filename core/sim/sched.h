@@ -1,0 +1,349 @@
+// The simulated scheduler: Gs, Ps, Ms, the global sched state and the
+// future-event set. One class, its member functions split by concept over
+// sched.cpp (engine, schedule, findRunnable, wakep/startm/stopm/handoffp),
+// steal.cpp, syscall.cpp, sysmon.cpp, netpoll.cpp, timers.cpp, chan.cpp,
+// sync.cpp (mutex, wait group), gc.cpp and exec.cpp (the op interpreter).
+// The design and its invariants are described at the top of sched.cpp.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "scenario/program.h"
+#include "scenario/rng.h"
+#include "sim/runq.h"
+#include "sim/steal.h"
+#include "trace/sink.h"
+
+namespace gosim::sim {
+
+using Nanos = std::int64_t;
+using trace::EventKind;
+using trace::Why;
+inline constexpr Nanos kForever = INT64_MAX / 4;
+
+// G states (runtime2.go _Grunnable ...).
+enum class GStatus : std::uint8_t { Dead, Runnable, Running, Syscall, Waiting };
+// P states (_Pidle ...).
+enum class PStatus : std::uint8_t { Idle, Running, Syscall, GCStop };
+// What an M is doing.
+enum class MStatus : std::uint8_t {
+  Running,   // holds a P: runs a G, a mark worker, or the scheduler
+  Idle,      // parked on sched.midle (stopm)
+  Waking,    // taken from midle or just created, will acquire m.nextp
+  Syscall,   // blocked in a system call, no P
+  Netpoll,   // blocked in netpoll (owns the lastpoll token), no P
+  StwWait,   // stopping the world; its P is in GCStop
+  Dead,      // exited (thread cache off)
+};
+// What an M does when its pending event fires.
+enum class MAct : std::uint8_t {
+  None, RunG, Schedule, FindAgain, StealRunnext, SyscallReturn, Wake, NetpollReturn,
+  StartWorld, WorkerChunk, AssistDone,
+};
+// What a G resumes into after it is woken.
+enum class Resume : std::uint8_t { None, SelectArm, MutexRetry, MutexOwned, GcWait };
+
+struct G {
+  scenario::Cursor cur;         // where it is in its function
+  scenario::Rng rng;            // its own random stream (durations)
+  std::int64_t goid = 0;        // Go's goroutine id (slots are reused, ids are not)
+  Nanos left = 0;               // compute time left after a preemption
+  Nanos since = 0;              // start of its time slice
+  Nanos wait_since = 0;         // when it started waiting for a mutex
+  std::int64_t retained = 0;    // bytes of retained allocations
+  std::int32_t m = -1;          // M running it
+  std::int32_t op_pc = -1;      // the op it is in (select, lock, gc, go) or -1
+  std::int32_t depth = 0;       // go nesting depth
+  std::int32_t wait_obj = -1;   // channel, mutex or wait group it waits on
+  std::int32_t fn = 0;          // function index
+  std::uint32_t wait_seq = 0;   // bumped on every wake: older sudogs are stale
+  std::int64_t go_left = 0;     // Go op: children still to create
+  std::int16_t select_arm = -1;
+  GStatus status = GStatus::Dead;
+  std::uint8_t wait_reason = 0;  // trace::BlockReason
+  Resume resume = Resume::None;
+  bool preempt = false;          // g.preempt: stop at the next safe point
+  bool panic_closed = false;     // woken by close while sending: panics on resume
+  bool in_compute = false;       // its M's event is the end of a compute op
+};
+
+struct TimerEntry {
+  Nanos when;
+  std::uint64_t seq;
+  std::int32_t g;
+};
+
+struct P {
+  std::int32_t id = 0;
+  PStatus status = PStatus::Idle;
+  std::int32_t m = -1;
+  std::uint64_t schedtick = 0;
+  std::uint64_t syscalltick = 0;
+  LocalRunq runq;
+  std::vector<TimerEntry> timers;  // min-heap on (when, seq): p.timers
+  // sysmon's view (p.sysmontick).
+  std::uint64_t sm_schedtick = 0, sm_syscalltick = ~std::uint64_t{0};  // ~0: never observed
+  Nanos sm_schedwhen = 0, sm_syscallwhen = 0;
+  // GC.
+  Nanos frac_time = 0;             // fractional mark worker time this cycle
+  std::uint8_t worker = 0;         // 0 none, 1 + trace::WorkerMode
+  explicit P(std::int64_t cap) : runq(cap) {}
+};
+
+struct M {
+  std::int32_t id = 0;
+  MStatus status = MStatus::Idle;
+  MAct act = MAct::None;
+  std::uint32_t gen = 0;       // bumped to cancel its pending event
+  std::int32_t p = -1;
+  std::int32_t nextp = -1;
+  std::int32_t oldp = -1;      // P held before the syscall
+  std::int32_t curg = -1;
+  std::int32_t victim = -1;    // StealRunnext: the P whose runnext it waits for
+  bool spinning = false;
+  bool searched = false;       // findRunnable already spent one search window
+  bool blocking_syscall = false;  // entersyscallblock
+  Nanos chunk = 0;             // mark work claimed (worker chunk, assist)
+  Nanos wake_at = 0;           // Netpoll: when it returns
+};
+
+struct Sudog {
+  std::int32_t g = -1;
+  std::int32_t next = -1;
+  std::uint32_t seq = 0;       // g.wait_seq when enqueued
+  std::int16_t arm = -1;       // select arm, -1 plain op
+  bool is_send = false;
+};
+
+struct WaitQ {
+  std::int32_t head = -1, tail = -1;
+  bool empty() const { return head < 0; }
+};
+
+struct Chan {
+  std::int64_t cap = 0;
+  std::int64_t count = 0;  // values in the buffer
+  bool closed = false;
+  WaitQ recvq, sendq;
+};
+
+struct MutexState {
+  bool locked = false;
+  bool woken = false;
+  bool starving = false;
+  std::int64_t waiters = 0;
+  WaitQ q;
+};
+
+struct WaitGroupState {
+  std::int64_t counter = 0;
+  WaitQ q;
+};
+
+// A pending engine event: the M (>= 0) or sysmon (-1) to run at t.
+struct QEvent {
+  Nanos t;
+  std::uint64_t seq;
+  std::int32_t who;
+  std::uint32_t gen;
+};
+
+// What findRunnable found.
+struct Found {
+  std::int32_t g = kNoG;
+  bool inherit = false;
+  Why why = Why::None;
+  Nanos delay = 0;  // time spent finding it (steal attempts)
+};
+
+enum class GcPhase : std::uint8_t { Off, SweepTermStop, Mark, MarkTermStop };
+
+class Sched {
+ public:
+  Sched(const scenario::Program& program, trace::TraceSink& sink);
+  trace::RunOutcome run();
+
+  // Exposed for tests.
+  std::int64_t engine_events() const { return engine_events_; }
+  std::int64_t threads_created() const { return threads_created_; }
+  std::size_t g_slots() const { return gs_.size(); }
+
+ private:
+  friend struct SchedTestAccess;
+  // ---- engine (sched.cpp)
+  void push(Nanos t, std::int32_t who, std::uint32_t gen);
+  void at(M& m, Nanos t, MAct act);
+  void cancel(M& m) { ++m.gen; m.act = MAct::None; }
+  void dispatch_m(M& m);
+  void emit(EventKind k, Why why, std::int32_t g, std::int32_t p, std::int32_t m, std::int64_t a0 = 0,
+            std::int64_t a1 = 0, std::int64_t a2 = 0, std::uint8_t reason = 0);
+  void flush_counters();
+  void fail(trace::RunOutcome::Status st, std::string message);
+  void limit(const char* what, const char* key, std::int64_t value);
+  std::int32_t gid(std::int32_t g) const { return g < 0 ? -1 : static_cast<std::int32_t>(gs_[static_cast<std::size_t>(g)].goid); }
+
+  // ---- scheduling (sched.cpp)
+  void schedule(M& m);
+  Found find_runnable(M& m, bool* parked);
+  void execute(M& m, std::int32_t g, bool inherit, Why why, Nanos delay);
+  void resetspinning(M& m);
+  void wakep();
+  std::int32_t startm(std::int32_t p, bool spinning);
+  void stopm(M& m);
+  void handoffp(std::int32_t p, std::int32_t from_m, trace::HandoffReason why);
+  void acquirep(M& m, std::int32_t p);
+  std::int32_t releasep(M& m, trace::ProcStopReason why);
+  void pidleput(std::int32_t p);
+  std::int32_t pidleget();
+  std::int32_t newm(std::int32_t p, bool spinning);
+  void runqput(P& p, std::int32_t g, bool next);
+  std::int32_t globrunqget(P& p, std::int64_t max);
+  void ready(std::int32_t g, std::int32_t waker, Why why, bool next, std::int32_t p);
+  void panic_run(const std::string& what, bool fatal);
+  std::uint32_t rng32() { return static_cast<std::uint32_t>(rng_.next() >> 32); }
+  void injectglist(std::vector<std::int32_t>& list, M* m, Why why);
+  void checkdead();
+  bool any_m_running() const;
+  std::int32_t newproc(M& m, G& parent, const scenario::Instr& in);
+  void goexit(M& m);
+  void gopark(M& m, trace::BlockReason reason, Why why, std::int32_t obj, Nanos until = -1);
+  void gopreempt(M& m, trace::PreemptReason reason, Why why);
+  void gosched(M& m);
+  void goyield(M& m);
+
+  // ---- stealing (steal.cpp)
+  Found steal_work(M& m, bool* ran_timers);
+
+  // ---- syscalls (syscall.cpp)
+  void entersyscall(M& m, Nanos d, bool block);
+  void exitsyscall(M& m);
+
+  // ---- sysmon (sysmon.cpp)
+  void sysmon_tick();
+  void sysmon_wake(bool syscall);
+  std::int64_t retake(Nanos now);
+  void preemptone(P& p, trace::PreemptReason reason);
+
+  // ---- netpoll (netpoll.cpp)
+  void netpoll(std::vector<std::int32_t>& out, std::int32_t m);
+  void netwait(M& m, Nanos d);
+  Nanos next_net_ready() const;
+  void netpoll_block(M& m, Nanos poll_until);
+  void netpoll_return(M& m);
+  void netpoll_reschedule();
+
+  // ---- timers (timers.cpp)
+  void addtimer(P& p, std::int32_t g, Nanos when);
+  bool check_timers(P& p, P& run_on);
+  Nanos earliest_timer() const;
+  void wake_netpoller(Nanos when);
+
+  // ---- channels (chan.cpp)
+  bool chansend(M& m, std::int32_t c);
+  bool chanrecv(M& m, std::int32_t c);
+  void closechan(M& m, std::int32_t c);
+  bool selectgo(M& m, const scenario::Instr& in);
+  std::int32_t sudog_new(std::int32_t g, std::int16_t arm, bool is_send);
+  void enqueue(WaitQ& q, std::int32_t s, bool lifo = false);
+  std::int32_t dequeue(WaitQ& q);  // first non-stale sudog's G, or -1 (sets select arm)
+  bool has_waiter(WaitQ& q);
+
+  // ---- sync (sync.cpp)
+  bool mutex_lock(M& m, std::int32_t mu, bool retry);
+  void mutex_unlock(M& m, std::int32_t mu);
+  void wg_add(M& m, std::int32_t wg, std::int64_t delta);
+  bool wg_wait(M& m, std::int32_t wg);
+
+  // ---- GC (gc.cpp)
+  void gc_alloc(M& m, std::int64_t bytes, bool retain);
+  void gc_start(M& m, trace::GCTrigger trigger);
+  void stop_the_world(M& m, trace::STWKind kind);
+  void gcstopm(M& m);
+  void stw_note_stopped();
+  void start_the_world(M& m);
+  bool gc_find_worker(M& m);
+  void gc_worker_chunk_done(M& m);
+  void gc_mark_maybe_done(M& m);
+  void gc_forced(M& m);
+  void gc_set_goal();
+
+  // ---- op interpreter (exec.cpp)
+  void step_g(M& m);
+  std::string goroutine_dump() const;
+  const char* wait_reason_text(std::uint8_t r) const;
+
+  const scenario::Program& prog_;
+  const scenario::Config& cfg_;
+  trace::TraceSink& sink_;
+
+  std::vector<G> gs_;
+  std::vector<std::int32_t> gfree_;
+  std::vector<P> ps_;
+  std::deque<M> ms_;  // a deque: references to Ms stay valid when newm adds one
+  std::vector<std::int32_t> pidle_;   // LIFO
+  std::vector<std::int32_t> midle_;   // LIFO
+  GlobalRunq grunq_;
+  std::vector<QEvent> q_;             // min-heap on (t, seq)
+  QEvent imm_{};                      // the earliest event, kept out of the heap
+  bool has_imm_ = false;
+  std::uint64_t seq_ = 0;
+  Nanos now_ = 0;
+  scenario::Rng rng_;                 // fastrand: steal order, select order
+  RandomOrder steal_order_;
+  std::vector<std::int32_t> scratch_;
+
+  std::int64_t nmspinning_ = 0;
+  std::int64_t mcount_ = 0;            // Ms alive
+  std::int64_t threads_created_ = 0;
+  std::int64_t live_gs_ = 0;
+  std::int64_t next_goid_ = 1;
+  std::int64_t engine_events_ = 0;
+  std::int64_t runnable_ = 0;          // Gs on run queues (counter only)
+  Nanos lastpoll_ = 1;                 // 0: an M is blocked in netpoll
+  std::int32_t netpoll_m_ = -1;        // that M
+  std::int64_t mdead_ = 0;             // Ms that exited (thread cache off)
+  bool netpoll_waiters_ = false;       // any network waiter ever (1.19, §6.5)
+  std::vector<TimerEntry> netq_;       // pending network readiness, min-heap
+  std::uint64_t timer_seq_ = 0;
+
+  // sysmon
+  Nanos sm_delay_ = 0;
+  std::int64_t sm_idle_ = 0;
+  bool sm_wait_ = false;               // deep sleep (sched.sysmonwait)
+  bool sm_syscall_wake_ = false;
+  std::uint32_t sm_gen_ = 0;
+
+  // sync objects
+  std::vector<Chan> chans_;
+  std::vector<MutexState> mutexes_;
+  std::vector<WaitGroupState> wgs_;
+  std::vector<Sudog> sudogs_;
+  std::vector<std::int32_t> sudog_free_;
+
+  // GC and stop-the-world
+  GcPhase gc_phase_ = GcPhase::Off;
+  bool gcwaiting_ = false;
+  std::int64_t stopwait_ = 0;
+  std::int32_t stw_m_ = -1;
+  trace::STWKind stw_kind_ = trace::STWKind::SweepTermination;
+  Nanos stw_start_ = 0;
+  std::int64_t gc_cycle_ = 0;
+  std::int64_t heap_live_ = 0, heap_marked_ = 0, heap_retained_ = 0, heap_goal_ = 0, heap_trigger_ = 0;
+  Nanos mark_unclaimed_ = 0, mark_outstanding_ = 0, mark_start_ = 0;
+  std::int64_t dedicated_left_ = 0;
+  double fractional_goal_ = 0;
+  std::vector<std::int32_t> gc_waiters_;
+
+  // counters (coalesced per timestamp)
+  std::vector<std::int64_t> last_counter_;   // by CounterId, then LocalRunq per P
+  bool counters_dirty_ = false;
+
+  // outcome
+  bool done_ = false;
+  trace::RunOutcome outcome_;
+};
+
+}  // namespace gosim::sim

@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Browser test of `gosim view --html` (issue 5): drives the page in headless
+Chromium over the DevTools protocol.
+
+1. `gosim run scenarios/hello.json --trace` makes a real trace, and
+   `gosim view --html` the page.
+2. The page is opened from file://; it must paint its timeline (non-blank
+   canvas) with no console error, uncaught exception or blocked load.
+3. Keys are pressed as a user would (Right, Left, End, Home, Space; a step
+   passes over counter events, as the page does by default): after
+   each, the G/M/P picture the page drew (data-* attributes and the visible
+   chips) must equal the state replay.py computes from the trace file on its
+   own, and the why words must be the file's "text" for that event.
+4. A screenshot is saved under the build dir (hello-step.png, and the
+   large-font mode hello-big.png).
+5. Two traces side by side: both pictures, one shared time; stepping trace B
+   (key 2) keeps A at the same moment.
+
+Exit status: 0 passed, 1 failed, 77 skipped (only when Chromium or
+python3-websocket is missing and CI is not set; in CI that is a failure).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cdp  # noqa: E402
+import replay  # noqa: E402
+
+SKIP = 77
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL: " + what, flush=True)
+    return cond
+
+
+def run(cmd):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    if r.returncode != 0:
+        raise SystemExit("command failed (%d): %s\n%s%s" % (r.returncode, " ".join(cmd), r.stdout, r.stderr))
+    return r
+
+
+# What the page drew, read back from the DOM.
+READ_PICTURE = r"""
+(ti) => {
+  const pic = document.querySelector('.picture[data-trace="' + ti + '"]');
+  if (!pic) return null;
+  const ints = (s) => (s ? s.split(' ').filter(Boolean).map(Number) : []);
+  const chipText = (node) => (node ? node.textContent : null);
+  return {
+    event: Number(pic.dataset.event),
+    time: Number(pic.dataset.time),
+    procs: [...pic.querySelectorAll('.proc')].map((d) => ({
+      p: Number(d.dataset.p), status: d.dataset.status, m: Number(d.dataset.m), g: Number(d.dataset.g),
+      runnext: Number(d.dataset.runnext), local: ints(d.dataset.local),
+      shownRunning: chipText(d.querySelectorAll('.row')[0].querySelector('.chip')),
+      shownRunnext: chipText(d.querySelectorAll('.row')[1].querySelector('.chip')),
+      shownLocal: [...d.querySelectorAll('.row')[2].querySelectorAll('.chip')].map((c) => c.textContent),
+    })),
+    global: ints(pic.querySelector('.global').dataset.global),
+    threads: [...pic.querySelectorAll('.thread')].map((t) => ({
+      m: Number(t.dataset.m), status: t.dataset.status, p: Number(t.dataset.p), g: Number(t.dataset.g),
+      text: t.textContent })),
+  };
+}
+"""
+
+
+def read_picture(b, ti):
+    return b.evaluate("(%s)(%d)" % (READ_PICTURE, ti))
+
+
+def chip_name(g):
+    return "G%d" % g if g >= 0 else "\u2014"
+
+
+def compare(b, trace, ti, count, label):
+    """The page's picture of trace ti must show the state after `count` events."""
+    # The page redraws on the next animation frame after a key: wait for it.
+    try:
+        b.wait_for("(() => { const p = document.querySelector('.picture[data-trace=\"%d\"]');"
+                   " return p && Number(p.dataset.event) === %d; })()" % (ti, count), timeout=30)
+    except TimeoutError:
+        pass  # reported below
+    pic = read_picture(b, ti)
+    if not check(pic is not None, "%s: no picture for trace %d" % (label, ti)):
+        return
+    check(pic["event"] == count, "%s: picture shows event %s, expected %d" % (label, pic["event"], count))
+    want = replay.state_after(trace, count).snapshot()
+    got_procs = [{k: p[k] for k in ("p", "status", "m", "g", "runnext", "local")} for p in pic["procs"]]
+    check(got_procs == want["procs"], "%s: Ps differ\n  page: %s\n  file: %s" % (label, got_procs, want["procs"]))
+    check(pic["global"] == want["global"], "%s: global queue page %s file %s" % (label, pic["global"], want["global"]))
+    got_threads = [{k: t[k] for k in ("m", "status", "p", "g")} for t in pic["threads"]]
+    check(got_threads == want["threads"], "%s: Ms differ\n  page: %s\n  file: %s" % (label, got_threads, want["threads"]))
+    # What is visible agrees with the attributes.
+    for p in pic["procs"]:
+        check(p["shownRunning"] == chip_name(p["g"]), "%s: P%d shows %s running, data says %d" % (label, p["p"], p["shownRunning"], p["g"]))
+        check(p["shownRunnext"] == chip_name(p["runnext"]), "%s: P%d runnext chip %s" % (label, p["p"], p["shownRunnext"]))
+        check(p["shownLocal"] == [chip_name(g) for g in p["local"][:48]], "%s: P%d local chips %s" % (label, p["p"], p["shownLocal"]))
+    for t in pic["threads"]:
+        check(t["text"].startswith("M%d %s" % (t["m"], t["status"])), "%s: thread text %r" % (label, t["text"]))
+    if count > 0 and ti == b.evaluate("window.gosim.view().focus"):
+        ev = trace["events"][count - 1]
+        words = b.evaluate("document.querySelector('#why .words').textContent")
+        if "text" in ev:
+            check(words == ev["text"], "%s: why words %r, file says %r" % (label, words, ev["text"]))
+        check(bool(words), "%s: no why words" % label)
+    return pic
+
+
+def canvas_ink():
+    # Pixels of the timeline canvas that are not white: it was drawn.
+    return r"""(() => { const c = document.getElementById('timeline');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let ink = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 240 || d[i+1] < 240 || d[i+2] < 240) ink++;
+      return ink; })()"""
+
+
+def page_errors(b, label):
+    errs = list(b.errors)
+    try:
+        errs += b.evaluate("window.gosim ? window.gosim.errors : ['window.gosim missing']") or []
+    except Exception as e:  # the page may be gone
+        errs.append(str(e))
+    check(not errs, "%s: errors in the page: %s" % (label, errs))
+    b.errors.clear()
+
+
+def moved(events, pos, steps):
+    """Where `steps` presses of Right (or Left, if negative) leave the cursor:
+    one event each, counter events stepped over (the page's default)."""
+    n = len(events)
+    for _ in range(abs(steps)):
+        if steps > 0:
+            if pos >= n:
+                break
+            pos += 1
+            while pos < n and events[pos - 1]["ev"] == "Counter":
+                pos += 1
+        else:
+            if pos <= 0:
+                break
+            pos -= 1
+            while pos > 0 and events[pos - 1]["ev"] == "Counter":
+                pos -= 1
+    return pos
+
+
+def single_trace(b, gosim, out, trace_path):
+    trace = replay.load_trace(trace_path)
+    n = len(trace["events"])
+    check(n > 10, "hello trace has only %d events" % n)
+    page = os.path.join(out, "hello.html")
+    run([gosim, "view", "--html", page, trace_path])
+    with open(page, encoding="utf-8") as f:
+        html = f.read()
+    check("http://" not in html and "https://" not in html, "page refers to the network")
+
+    b.navigate(page)
+    b.wait_for("window.gosim && window.gosim.ready === true && window.gosim.complete === true")
+    check(b.evaluate("window.gosim.eventCount(0)") == n, "page holds a different number of events than the file")
+    check(b.evaluate(canvas_ink()) > 2000, "the timeline canvas is blank")
+    page_errors(b, "load")
+    compare(b, trace, 0, 0, "before any step")
+
+    pos, pressed = 0, 0
+    for steps in (1, 4, 12, 23):
+        b.press("ArrowRight", steps)
+        pressed += steps
+        pos = moved(trace["events"], pos, steps)
+        compare(b, trace, 0, pos, "after %d steps (event %d)" % (pressed, pos))
+        if pressed == 17:
+            b.screenshot(os.path.join(out, "hello-step.png"))
+    b.press("ArrowLeft", 3)
+    pos = moved(trace["events"], pos, -3)
+    compare(b, trace, 0, pos, "3 steps back, at event %d" % pos)
+    b.press("End")
+    compare(b, trace, 0, n, "End")
+    b.press("Home")
+    compare(b, trace, 0, 0, "Home")
+
+    # Play moves the cursor on its own; Space again stops it.
+    b.press(" ")
+    try:
+        b.wait_for("window.gosim.cursor(0) > 0", timeout=30)
+    except TimeoutError:
+        check(False, "Space (play) did not advance the cursor")
+    b.press(" ")
+    stopped = b.evaluate("window.gosim.cursor(0)")
+    compare(b, trace, 0, stopped, "after play/pause at %d" % stopped)
+
+    # Zoom keys change the visible span; 0 fits the run again.
+    span0 = b.evaluate("(() => { const v = window.gosim.view(); return v.t1 - v.t0; })()")
+    b.press("+")
+    span1 = b.evaluate("(() => { const v = window.gosim.view(); return v.t1 - v.t0; })()")
+    check(span1 < span0, "zoom in did not narrow the view (%s -> %s)" % (span0, span1))
+    b.press("0")
+
+    # Large-font mode for projectors.
+    b.press("ArrowRight", 5)
+    b.press("f")
+    check(b.evaluate("document.documentElement.classList.contains('big')"), "F did not turn on large-font mode")
+    check(b.evaluate("parseFloat(getComputedStyle(document.getElementById('why')).fontSize)") >= 24,
+          "large-font mode did not enlarge the why line")
+    b.wait_for("true")
+    b.screenshot(os.path.join(out, "hello-big.png"))
+    b.press("f")
+    page_errors(b, "single trace")
+
+
+def two_traces(b, gosim, src, out, trace_a):
+    trace_b_path = os.path.join(out, "hello-seed2.trace.json")
+    run([gosim, "run", os.path.join(src, "scenarios", "hello.json"), "--set", "seed=2", "--trace", trace_b_path])
+    page = os.path.join(out, "two.html")
+    run([gosim, "view", "--html", page, trace_a, trace_b_path])
+    ta, tb = replay.load_trace(trace_a), replay.load_trace(trace_b_path)
+    b.navigate(page)
+    b.wait_for("window.gosim && window.gosim.ready === true && window.gosim.complete === true")
+    check(b.evaluate("window.gosim.traceCount") == 2, "two traces, page has %s" % b.evaluate("window.gosim.traceCount"))
+    check(b.evaluate("document.querySelectorAll('.picture').length") == 2, "two pictures side by side")
+    check(b.evaluate("document.querySelectorAll('.summary').length") == 2, "two summaries")
+    b.press("2")
+    check(b.evaluate("window.gosim.view().focus") == 1, "key 2 did not focus trace B")
+    b.press("ArrowRight", 20)
+    pos = moved(tb["events"], 0, 20)
+    compare(b, tb, 1, pos, "trace B after 20 steps (event %d)" % pos)
+    # Trace A follows the shared time axis: every A event up to B's time.
+    t = tb["events"][pos - 1]["t"]
+    a_count = sum(1 for e in ta["events"] if e["t"] <= t)
+    compare(b, ta, 0, a_count, "trace A at B's time %d" % t)
+    b.screenshot(os.path.join(out, "two-traces.png"))
+    page_errors(b, "two traces")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gosim", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    in_ci = bool(os.environ.get("CI"))
+
+    trace_path = os.path.join(args.out, "hello.trace.json")
+    run([args.gosim, "run", os.path.join(args.source, "scenarios", "hello.json"), "--trace", trace_path])
+
+    try:
+        b = cdp.Browser()
+    except cdp.Unavailable as e:
+        if in_ci:
+            print("FAIL: the browser test must run in CI: %s" % e)
+            return 1
+        print("SKIPPED: headless Chromium cannot run here: %s" % e)
+        return SKIP
+    try:
+        single_trace(b, args.gosim, args.out, trace_path)
+        two_traces(b, args.gosim, args.source, args.out, trace_path)
+    finally:
+        b.close()
+    if failures:
+        print("%d check(s) failed; screenshots in %s" % (len(failures), args.out))
+        return 1
+    print("browser test passed; screenshots in %s" % args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
