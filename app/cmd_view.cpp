@@ -70,8 +70,9 @@ int run(const ViewOptions& o) {
   view::Style style;
   style.ascii = o.ascii;
   const char* term = std::getenv("TERM");
-  style.color = o.color == "always" ||
-                (o.color == "auto" && tty && !std::getenv("NO_COLOR") && !(term && std::string(term) == "dumb"));
+  const char* no_color = std::getenv("NO_COLOR");  // no-color.org: set and not empty
+  style.color = o.color == "always" || (o.color == "auto" && tty && !(no_color && *no_color) &&
+                                        !(term && std::string(term) == "dumb"));
   int width = o.width > 0 ? o.width : (tty ? view::terminal_width(STDOUT_FILENO) : 0);
   if (width <= 0) width = 80;
 

@@ -62,7 +62,10 @@ void Sched::netpoll_block(M& m, Nanos poll_until) {
   if (poll_until < kForever) {
     Nanos delay = poll_until - now_;
     if (delay <= 0) {
-      wake = now_;
+      // The timer is overdue on a P this M could not check (its spinning
+      // limit forbade stealing): poll once more after the granularity
+      // instead of returning at once forever.
+      wake = now_ + gran;
     } else if (delay < gran) {
       wake = now_ + gran;
     } else {

@@ -13,8 +13,19 @@ namespace gosim::sim {
 Found Sched::steal_work(M& m, bool* ran_timers) {
   Found f;
   *ran_timers = false;
-  if (!cfg_.mechanisms.work_stealing) return f;
   P& me = ps_[static_cast<std::size_t>(m.p)];
+  if (!cfg_.mechanisms.work_stealing) {
+    // No stealing of Gs; other Ps' expired timers still run here, or a sleeper
+    // on a busy P could never wake while idle Ms poll in vain.
+    for (P& v : ps_) {
+      if (v.id != me.id && !v.timers.empty() && v.timers.front().when <= now_ && check_timers(v, me)) {
+        bool inherit = false;
+        std::int32_t g = me.runq.get(&inherit);
+        if (g != kNoG) return {g, inherit, inherit ? Why::StartRunnext : Why::StartLocal, 0};
+      }
+    }
+    return f;
+  }
   const auto tries = cfg_.constants.steal_tries;
   Nanos delay = 0;
   for (std::int64_t i = 0; i < tries; ++i) {

@@ -279,6 +279,12 @@ class Checker {
         break;
       case EventKind::GCMarkAssistStart:
       case EventKind::GCMarkAssistDone: expect(e, {GState::Running}, "assists the GC"); break;
+      case EventKind::ProcStop:
+        // A P is released only from the scheduler, after its G stopped running (Rule P).
+        if (running_[static_cast<std::size_t>(e.p)] >= 0) {
+          problem(e, fmt::format("P{} stops while G{} runs on it", e.p, running_[static_cast<std::size_t>(e.p)]));
+        }
+        break;
       // Rule S: pairs.
       case EventKind::MSpin:
         if (!spinning_.emplace(e.m, true).second) problem(e, fmt::format("M{} is already spinning", e.m));

@@ -124,7 +124,8 @@ ReasonTable reasons_of(EventKind kind) {
     case EventKind::GCStart: return table(kTriggerNames);
     case EventKind::STWStart:
     case EventKind::STWDone: return table(kSTWNames);
-    case EventKind::GCWorkerStart: return table(kWorkerNames);
+    case EventKind::GCWorkerStart:
+    case EventKind::GCWorkerStop: return table(kWorkerNames);
     case EventKind::Counter: return table(kCounterNames);
     default: return {};
   }

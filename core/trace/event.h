@@ -62,7 +62,7 @@ enum class EventKind : std::uint8_t {
   GCMarkAssistStart,  // g must assist marking; a0 = bytes of debt
   GCMarkAssistDone,   // g finished assisting
   GCWorkerStart,  // p (on m) runs a mark worker; reason = WorkerMode
-  GCWorkerStop,   // p's mark worker stopped
+  GCWorkerStop,   // p's mark worker stopped; reason = WorkerMode
   // Counters: reason = CounterId, p = the P for per-P counters (-1 global), a0 = value.
   Counter,
   // Append new kinds here, then name the last one in kEventKinds and add its

@@ -30,13 +30,19 @@ int fds_now() { return count_dir("/proc/self/fd"); }
 
 }  // namespace
 
+#if defined(GOSIM_TSAN)
+constexpr int kSpawn = 3000;  // TSan dies beyond 8128 live fibers
+#else
+constexpr int kSpawn = 10000;
+#endif
+
 TEST_CASE("sched: goroutines spawned and joined on 1 to 4 Ps") {
   for (int procs = 1; procs <= 4; procs++) {
     std::atomic<long> sum{0};
     rt::Result r = rt::run(
         [&] {
           rt::WaitGroup wg;
-          for (int i = 1; i <= 10000; i++) {
+          for (int i = 1; i <= kSpawn; i++) {
             wg.add(1);
             rt::go([&, i] {
               sum.fetch_add(i, std::memory_order_relaxed);
@@ -47,7 +53,7 @@ TEST_CASE("sched: goroutines spawned and joined on 1 to 4 Ps") {
         },
         {.procs = procs});
     CHECK(r.ok());
-    CHECK(sum.load() == 10000L * 10001 / 2);
+    CHECK(sum.load() == static_cast<long>(kSpawn) * (kSpawn + 1) / 2);
   }
 }
 
@@ -270,8 +276,10 @@ TEST_CASE("sched: a blocking syscall hands its P off; threads are cached and reu
   CHECK(r.ok());
   CHECK(done.load() == 40);
   CHECK(after_first > 3);                 // the syscalls needed more Ms than Ps (+ sysmon)
-  CHECK(after_last <= after_first + 2);   // later rounds reuse cached Ms
+  // 40 syscalls in 5 waves of 8: without the thread cache each wave would
+  // create new Ms; with it the total stays near m0 + sysmon + 8 (+ spinners).
   CHECK(r.threads_created <= 2 + 1 + 8 + 4);
+  CHECK(after_last <= 2 + 1 + 8 + 4);
 }
 
 TEST_CASE("sched: limits end the run cleanly") {

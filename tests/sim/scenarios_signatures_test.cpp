@@ -88,8 +88,7 @@ struct Run {
 
   std::int64_t count(EventKind kind) const { return static_cast<std::int64_t>(events(kind).size()); }
 
-  // The first event of `kind` for `g` at or after time t (and after index
-  // `after` in the trace if given); nullptr if none.
+  // The first event of `kind` for `g` after trace index `after`; nullptr if none.
   const tr::Event* next(EventKind kind, std::int32_t g, std::size_t after) const {
     for (std::size_t i = after + 1; i < trace.events.size(); ++i) {
       const tr::Event& e = trace.events[i];

@@ -120,3 +120,11 @@ TEST_CASE("check: a fast syscall exit may be followed by a GoStart on the same P
   t.events.insert(t.events.begin() + 5, ev(130, K::GoStart, 1, 0, 0));
   CHECK(has(joined(check_trace(t)), "G1 starts but it is running"));
 }
+
+TEST_CASE("check: a P is not released while a G runs on it") {
+  // P1 stops at 1000 while G1 runs there (from 950).
+  auto s = broken([](Trace& t) {
+    t.events.insert(t.events.begin() + 23, ev(1000, EventKind::ProcStop, -1, 1, 1, 0, 0, 0, r(ProcStopReason::Idle)));
+  });
+  CHECK(has(s, "P1 stops while G1 runs on it"));
+}
