@@ -85,7 +85,10 @@ Command add_validate_command(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand(
       "validate", "Check scenario files and report every problem with its line, column and JSON path");
   cmd->add_option("files", o->files, "Scenario files (JSON)")->required();
-  cmd->add_option("--set", o->sets, "Check a config override too, e.g. --set gomaxprocs=8")->type_name("KEY=VALUE");
+  // One value per --set, so `--set k=v FILE...` leaves the files to the positional.
+  cmd->add_option("--set", o->sets, "Check a config override too, e.g. --set gomaxprocs=8")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
   cmd->add_flag("--json", o->json, "Print the results (and diagnostics) as JSON on stdout");
   return {cmd, [o] { return run(*o); }};
 }

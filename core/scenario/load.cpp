@@ -233,7 +233,7 @@ LoadResult apply_overrides(std::shared_ptr<const Scenario> scenario, const std::
     std::string path = "/config/" + key;
     std::replace(path.begin(), path.end(), '.', '/');
     if (eq == std::string::npos || key.empty()) {
-      r.errors.push_back({kFile, 0, 0, key.empty() ? "" : path,
+      r.errors.push_back({kFile, 0, 0, "",
                           fmt::format("--set takes KEY=VALUE, such as --set gomaxprocs=8; not \"{}\"", printable(o)),
                           ""});
       continue;
