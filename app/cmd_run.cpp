@@ -96,7 +96,8 @@ Command add_run_command(CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("--set", o->sets, "Override a config value, e.g. --set gomaxprocs=8 "
                                     "--set mechanisms.work_stealing=false")
-      ->type_name("KEY=VALUE");
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
   cmd->add_option("--trace", o->trace_path, "Write gosim's JSON trace to FILE")->type_name("FILE");
   cmd->add_option("--chrome", o->chrome_path, "Write a Chrome trace (opens in Perfetto) to FILE")
       ->type_name("FILE");

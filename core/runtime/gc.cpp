@@ -220,7 +220,7 @@ bool gc_find_worker(P* p, bool idle) {
         (!p->runq.empty() || sched->runqsize.load(std::memory_order_acquire) > 0))
       break;
   }
-  trace_event(EventKind::GCWorkerStop, Why::None, static_cast<std::uint8_t>(mode), nullptr, p);
+  trace_event(EventKind::GCWorkerStop, Why::None, 0, nullptr, p);
   if (mode == trace::WorkerMode::Dedicated) s.dedicated_left.fetch_add(1);
   if (finished) gc_mark_done();
   return true;

@@ -174,3 +174,12 @@ TEST_CASE("validate: too deep, too big and binary input are refused with a messa
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("nested more than 128 levels") != std::string::npos);
 }
+
+TEST_CASE("validate: --set before the files takes one value each") {
+  auto hello = source_path("scenarios/hello.json");
+  auto r = run_gosim({"validate", "--set", "gomaxprocs=3", hello, "--set", "seed=4"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("ok  " + hello + ": hello") != std::string::npos);
+  CHECK(r.out.find("GOMAXPROCS 3") != std::string::npos);
+}
