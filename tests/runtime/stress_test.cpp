@@ -50,7 +50,7 @@ constexpr int kMaxLiveGs = 1 << 30;
 
 }  // namespace
 
-TEST_CASE("stress: one million goroutines spawned and joined") {
+TEST_CASE("stress: one million goroutines spawned and joined" * doctest::test_suite("stress")) {
   const int n = 1'000'000 / kSanitizerDivisor;
   std::atomic<int> ran{0};
   rt::Result r = rt::run(
@@ -75,7 +75,7 @@ TEST_CASE("stress: one million goroutines spawned and joined") {
   CHECK(ran.load() == n);
 }
 
-TEST_CASE("stress: 10,000 goroutines pass tokens around a channel ring") {
+TEST_CASE("stress: 10,000 goroutines pass tokens around a channel ring" * doctest::test_suite("stress")) {
   const int n = std::min(10'000, kMaxLiveGs);
   const int laps = 3;
   long delivered = 0;
@@ -236,6 +236,6 @@ void run_random_batch(std::uint64_t first_seed, int runs, std::chrono::seconds b
 }  // namespace
 
 // Three cases of ~12 s each: at least 36 s of random programs in total.
-TEST_CASE("stress: random syscall/netwait/channel/mutex programs (seeds from 1)") { run_random_batch(1, 100000, 12s); }
-TEST_CASE("stress: random syscall/netwait/channel/mutex programs (seeds from 100000)") { run_random_batch(100000, 100000, 12s); }
-TEST_CASE("stress: random syscall/netwait/channel/mutex programs (seeds from 200000)") { run_random_batch(200000, 100000, 12s); }
+TEST_CASE("stress: random syscall/netwait/channel/mutex programs (seeds from 1)" * doctest::test_suite("stress")) { run_random_batch(1, 100000, 12s); }
+TEST_CASE("stress: random syscall/netwait/channel/mutex programs (seeds from 100000)" * doctest::test_suite("stress")) { run_random_batch(100000, 100000, 12s); }
+TEST_CASE("stress: random syscall/netwait/channel/mutex programs (seeds from 200000)" * doctest::test_suite("stress")) { run_random_batch(200000, 100000, 12s); }
