@@ -86,7 +86,7 @@ struct Limits {
   Nanos max_virtual_time = 3'600'000'000'000; // 1 hour of simulated time
   Nanos max_wall_time = 120'000'000'000;      // real mode: 2 minutes of wall time
   std::int64_t max_depth = 10'000;            // nesting of go ops (recursion depth)
-  std::int64_t max_trace_events = 50'000'000; // events written to a trace file
+  std::int64_t max_trace_events = 10'000'000; // events written to a trace file (~1.3 GB)
 };
 
 struct Config {
