@@ -375,6 +375,13 @@ void newm(P* p, bool spinning, bool sysmon) {
   std::int32_t threads = 0;
   {
     LockGuard l(sched->lock);
+    if (sched->exiting.load(std::memory_order_acquire)) {
+      // The run is over and run_main may already have counted the Ms it
+      // joins: a thread started now would never be joined.
+      if (p) pidleput(p);
+      if (spinning) sched->nmspinning.fetch_sub(1);
+      return;
+    }
     if (sched->mcount >= sched->cfg().constants.max_threads) {
       // Go: "runtime: program exceeds 10000-thread limit" / "thread exhaustion".
       if (p) pidleput(p);
@@ -402,6 +409,9 @@ void newm(P* p, bool spinning, bool sysmon) {
     m->trace = sched->tracebufs.back().get();
     sched->mcount++;
     if (sysmon) sched->nmsys++;
+    // Set before the thread exists (and read by the joiner under the lock),
+    // so run_main never misses a thread it must join.
+    m->has_thread = true;
     sched->allm_count.store(idx + 1, std::memory_order_release);
     threads = sched->mcount;
   }
@@ -413,6 +423,7 @@ void newm(P* p, bool spinning, bool sysmon) {
   pthread_attr_destroy(&attr);
   if (rc != 0) {
     LockGuard l(sched->lock);
+    m->has_thread = false;
     sched->mcount--;
     if (p) pidleput(p);
     if (spinning) sched->nmspinning.fetch_sub(1);
@@ -420,7 +431,6 @@ void newm(P* p, bool spinning, bool sysmon) {
                std::string("runtime: failed to create new OS thread: ") + std::strerror(rc));
     return;
   }
-  m->has_thread = true;
 }
 
 }  // namespace

@@ -63,8 +63,13 @@ TEST_CASE("sched: unbuffered ping-pong hands values over in order") {
     rt::Result r = rt::run(
         [&] {
           rt::Chan<int> ping, pong;
+          // The partner must leave ping.recv() before main's channels are
+          // destroyed (C++ has no GC to keep them alive, unlike Go).
+          rt::WaitGroup partner_done;
+          partner_done.add(1);
           rt::go([&] {
             while (auto v = ping.recv()) pong.send(*v + 1);
+            partner_done.done();
           });
           for (int i = 0; i < 20000; i++) {
             ping.send(i);
@@ -73,6 +78,7 @@ TEST_CASE("sched: unbuffered ping-pong hands values over in order") {
             total += back;
           }
           ping.close();
+          partner_done.wait();
         },
         {.procs = procs});
     CHECK(r.ok());
