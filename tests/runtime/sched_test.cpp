@@ -3,32 +3,19 @@
 // and that threads and fds return to their baseline after a run.
 #include <doctest/doctest.h>
 
-#include <dirent.h>
 
 #include <atomic>
 #include <chrono>
 #include <vector>
 
+#include "process_counts.h"
 #include "runtime/api.h"
 
 namespace rt = gosim::rt;
 using namespace std::chrono_literals;
 
-namespace {
-
-int count_dir(const char* path) {
-  int n = 0;
-  if (DIR* d = opendir(path)) {
-    while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') n++;
-    closedir(d);
-  }
-  return n;
-}
-int threads_now() { return count_dir("/proc/self/task"); }
-int fds_now() { return count_dir("/proc/self/fd"); }
-
-}  // namespace
+using gosim::test::fds_now;
+using gosim::test::threads_now;
 
 #if defined(GOSIM_TSAN)
 constexpr int kSpawn = 3000;  // TSan dies beyond 8128 live fibers

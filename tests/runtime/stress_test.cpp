@@ -5,7 +5,6 @@
 // seconds on 2 cores (more under sanitizers, still well under a minute).
 #include <doctest/doctest.h>
 
-#include <dirent.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "process_counts.h"
 #include "runtime/api.h"
 #include "runtime/run_scenario.h"
 #include "scenario/program.h"
@@ -26,15 +26,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int count_dir(const char* path) {
-  int n = 0;
-  if (DIR* d = opendir(path)) {
-    while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') n++;
-    closedir(d);
-  }
-  return n;
-}
+using gosim::test::fds_now;
+using gosim::test::threads_now;
 
 #if defined(GOSIM_TSAN) || defined(GOSIM_ASAN)
 constexpr int kSanitizerDivisor = 10;  // sanitizers are 5-20x slower
@@ -193,8 +186,8 @@ std::shared_ptr<sc::Scenario> random_scenario(std::uint64_t seed, int procs, int
 
 // Runs random programs from first_seed on until `budget` has passed.
 void run_random_batch(std::uint64_t first_seed, int runs, std::chrono::seconds budget) {
-  int t0 = count_dir("/proc/self/task");
-  int f0 = count_dir("/proc/self/fd");
+  int t0 = threads_now();
+  int f0 = fds_now();
   auto start = std::chrono::steady_clock::now();
   int done = 0;
   for (int i = 0; i < runs; i++) {
@@ -229,8 +222,8 @@ void run_random_batch(std::uint64_t first_seed, int runs, std::chrono::seconds b
     done++;
   }
   CHECK(done >= 3);
-  CHECK(count_dir("/proc/self/task") == t0);
-  CHECK(count_dir("/proc/self/fd") == f0);
+  CHECK(threads_now() == t0);
+  CHECK(fds_now() == f0);
 }
 
 }  // namespace
