@@ -79,32 +79,26 @@ std::int64_t trace_limit(const TraceHeader& h) {
 }
 
 void append_header(std::string& out, const TraceHeader& h) {
+  // Each JSON value follows the literal text before it (key, separators).
+  auto value = [&](std::string_view before, const json& v) {
+    out += before;
+    out += dump(v);
+  };
   out += kLine1;
   append_int(out, h.version);
-  out += ",\n\"header\":{\"mode\":";
-  out += dump(h.mode);
-  out += ",\"clock\":";
-  out += dump(h.clock);
-  out += ",\"gosim_version\":";
-  out += dump(h.gosim_version);
-  out += ",\"scenario\":{\"name\":";
-  out += dump(h.scenario_name);
-  out += ",\"hash\":";
-  out += dump(h.scenario_hash);
-  out += ",\"description\":";
-  out += dump(h.scenario_description);
+  value(",\n\"header\":{\"mode\":", h.mode);
+  value(",\"clock\":", h.clock);
+  value(",\"gosim_version\":", h.gosim_version);
+  value(",\"scenario\":{\"name\":", h.scenario_name);
+  value(",\"hash\":", h.scenario_hash);
+  value(",\"description\":", h.scenario_description);
   out += "},\"gomaxprocs\":";
   append_int(out, h.gomaxprocs);
-  out += ",\"names\":{\"functions\":";
-  out += dump(h.functions);
-  out += ",\"channels\":";
-  out += dump(h.channels);
-  out += ",\"mutexes\":";
-  out += dump(h.mutexes);
-  out += ",\"waitgroups\":";
-  out += dump(h.waitgroups);
-  out += "},\"config\":";
-  out += dump(h.config);
+  value(",\"names\":{\"functions\":", h.functions);
+  value(",\"channels\":", h.channels);
+  value(",\"mutexes\":", h.mutexes);
+  value(",\"waitgroups\":", h.waitgroups);
+  value("},\"config\":", h.config);
   out += "},\n\"events\":[";
 }
 
