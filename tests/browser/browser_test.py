@@ -166,6 +166,39 @@ def moved(events, pos, steps):
     return pos
 
 
+MINI = r"""(() => { const c = document.querySelector('.picture[data-trace="0"] canvas.mini');
+  if (!c) return null; const r = c.getBoundingClientRect();
+  return { x: Number(c.dataset.cursorX), t: Number(c.dataset.cursorT), t0: Number(c.dataset.t0), t1: Number(c.dataset.t1),
+           w: c.clientWidth, left: r.left + c.clientLeft, top: r.top + c.clientTop, h: c.clientHeight }; })()"""
+
+
+def mini_timeline(b, trace, pos):
+    """The mini-timeline over the picture marks the current step's time, and
+    a click on it moves the cursor to the last event at or before that time."""
+    events = trace["events"]
+    mini = b.evaluate(MINI)
+    if not check(mini is not None, "no mini-timeline over the picture"):
+        return
+    t = events[pos - 1]["t"] if pos > 0 else events[0]["t"]
+    check(mini["t"] == t, "mini-timeline at t=%s, the step is at %s" % (mini["t"], t))
+    want_x = (t - mini["t0"]) / (mini["t1"] - mini["t0"]) * mini["w"]
+    check(abs(mini["x"] - want_x) < 0.5, "mini-timeline marker at x=%s, expected %s" % (mini["x"], want_x))
+    # Click at 60% of its width (CSS pixels; the page maps offsetX to time).
+    cx, cy = mini["left"] + 0.6 * mini["w"], mini["top"] + mini["h"] / 2
+    for typ in ("mousePressed", "mouseReleased"):
+        b.call("Input.dispatchMouseEvent", {"type": typ, "x": cx, "y": cy, "button": "left", "clickCount": 1})
+    t_click = mini["t0"] + 0.6 * (mini["t1"] - mini["t0"])
+    slack = 1.5 * (mini["t1"] - mini["t0"]) / mini["w"]  # mouse coordinates are rounded to pixels
+    try:
+        b.wait_for("window.gosim.cursor(0) !== %d" % pos, timeout=10)
+    except TimeoutError:
+        pass
+    c = b.evaluate("window.gosim.cursor(0)")
+    ok = (c == 0 or events[c - 1]["t"] <= t_click + slack) and (c == len(events) or events[c]["t"] > t_click - slack)
+    check(ok, "click on the mini-timeline at t=%s put the cursor at event %d (t=%s)" % (t_click, c, events[c - 1]["t"] if c else None))
+    compare(b, trace, 0, c, "after a click on the mini-timeline (event %d)" % c)
+
+
 def single_trace(b, gosim, out, trace_path):
     trace = replay.load_trace(trace_path)
     n = len(trace["events"])
@@ -194,6 +227,8 @@ def single_trace(b, gosim, out, trace_path):
     b.press("ArrowLeft", 3)
     pos = moved(trace["events"], pos, -3)
     compare(b, trace, 0, pos, "3 steps back, at event %d" % pos)
+    mini_timeline(b, trace, pos)
+    pos = b.evaluate("window.gosim.cursor(0)")
     b.press("End")
     compare(b, trace, 0, n, "End")
     b.press("Home")

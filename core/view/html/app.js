@@ -1253,6 +1253,8 @@
       h2.appendChild(el('span', null, String(tr.header.scenario_name || '')));
       h2.appendChild(el('span', { class: 'time' }, 'event ' + ui.cursor[ti] + '/' + tr.n + ' \u00b7 t=' + fmtDur(s.now)));
       box.appendChild(h2);
+      const mini = el('canvas', { class: 'mini', 'data-trace': String(ti), title: 'Where this step is in the run (click to go there)' });
+      box.appendChild(mini);
       const procs = el('div', { class: 'procs' });
       s.ps.forEach((P, p) => {
         // A G paying a mark assist on this P; a P its M keeps through a
@@ -1324,7 +1326,58 @@
       box.appendChild(el('div', { class: 'desc gcounts', 'data-running': String(counts[GS.Running]), 'data-runnable': String(counts[GS.Runnable]), 'data-waiting': String(counts[GS.Waiting]) },
         'Gs: ' + counts[GS.Running] + ' running, ' + counts[GS.Runnable] + ' runnable, ' + counts[GS.Waiting] + ' waiting, ' + counts[GS.Syscall] + ' in syscalls, ' + counts[GS.Dead] + ' done'));
       host.appendChild(box);
+      drawMini(tr, ti, mini, s);
     });
+  }
+  // The mini-timeline over each picture: the whole run (the shared axis),
+  // how many scheduler events fall in each stretch, the GC cycles, the part
+  // the big timeline shows, and where the current step is.
+  const MINI_BINS = 480;
+  function miniBins(tr) {
+    if (tr.miniBins) return tr.miniBins;
+    const b = new Float64Array(MINI_BINS);
+    const span = tMax - tMin;
+    for (let i = 0; i < tr.n; i++) {
+      if (tr.k[i] === K.Counter) continue;
+      b[Math.min(MINI_BINS - 1, Math.max(0, Math.floor(((tr.t[i] - tMin) / span) * MINI_BINS)))]++;
+    }
+    let max = 1;
+    for (let i = 0; i < MINI_BINS; i++) if (b[i] > max) max = b[i];
+    tr.miniBins = { b, max };
+    return tr.miniBins;
+  }
+  function drawMini(tr, ti, cv, s) {
+    const dpr = window.devicePixelRatio || 1;
+    const w = cv.clientWidth || 400, h = cv.clientHeight || 20;
+    cv.width = Math.round(w * dpr); cv.height = Math.round(h * dpr);
+    const c = cv.getContext('2d');
+    c.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const X = (t) => ((t - tMin) / (tMax - tMin)) * w;
+    c.fillStyle = '#f5f5f5'; c.fillRect(0, 0, w, h);
+    const { b, max } = miniBins(tr);
+    c.fillStyle = '#9fb7cc';
+    for (let i = 0; i < MINI_BINS; i++) {
+      if (!b[i]) continue;
+      const bh = Math.max(1, Math.sqrt(b[i] / max) * (h - 5));
+      c.fillRect((i / MINI_BINS) * w, h - 4 - bh, Math.max(1, w / MINI_BINS), bh);
+    }
+    const G = tr.gcSpans;
+    c.fillStyle = '#CC79A7';
+    for (let k = 0; k < G.length; k += 3) c.fillRect(X(G[k]), h - 3, Math.max(1, X(G[k + 1]) - X(G[k])), 3);
+    c.strokeStyle = 'rgba(0,0,0,.5)'; c.lineWidth = 1;
+    c.strokeRect(Math.max(0, X(ui.t0)) + 0.5, 0.5, Math.max(1, Math.min(w, X(ui.t1)) - Math.max(0, X(ui.t0)) - 1), h - 1);
+    const T = ui.cursor[ti] > 0 ? tr.t[ui.cursor[ti] - 1] : (tr.n ? tr.t[0] : 0);
+    const x = X(T);
+    c.fillStyle = '#000'; c.fillRect(Math.round(x) - 1, 0, 2, h);
+    c.beginPath(); c.moveTo(x - 5, 0); c.lineTo(x + 5, 0); c.lineTo(x, 6); c.closePath(); c.fill();
+    cv.dataset.cursorT = String(T);
+    cv.dataset.cursorX = String(x);
+    cv.dataset.t0 = String(tMin); cv.dataset.t1 = String(tMax);
+    cv.onclick = (e) => {
+      const t = tMin + (e.offsetX / w) * (tMax - tMin);
+      if (ti !== ui.focus) setFocus(ti);
+      setCursor(upperBound(tr.t, t));
+    };
   }
   function fmtBytes(b) {
     if (b < 1024) return b + 'B';
