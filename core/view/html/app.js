@@ -663,12 +663,23 @@
     tr.steals = steals; tr.handoffs = handoffs;
     tr.gcSpans = gcSpans; tr.stwSpans = stwSpans; tr.workers = workers;
     tr.assists = assists;
-    // Per G, for its lane: the indices of its assists.
+    // Per G and per P, for their lanes: the indices of their assists. The
+    // assists of one P never overlap (one G at a time), so sorted by start
+    // they are sorted by end too, and a frame finds the visible ones by
+    // binary search.
     tr.gAssists = new Map();
+    const byP = new Map();
     for (let k = 0; k < assists.length; k += 4) {
-      const g = assists[k + 2];
+      const g = assists[k + 2], p = assists[k + 3];
       if (!tr.gAssists.has(g)) tr.gAssists.set(g, []);
       tr.gAssists.get(g).push(k);
+      if (!byP.has(p)) byP.set(p, []);
+      byP.get(p).push(k);
+    }
+    tr.pAssists = new Map();
+    for (const [p, ks] of byP) {
+      ks.sort((a, b) => assists[a] - assists[b]);
+      tr.pAssists.set(p, { s: Float64Array.from(ks, (k) => assists[k]), e: Float64Array.from(ks, (k) => assists[k + 1]) });
     }
     tr.counters = new Map();
     for (const [key, c] of counters) {
@@ -972,7 +983,8 @@
     }
     // GC mark assists: the assisting G's slice hatched, with a purple band
     // on top (mark workers have theirs at the bottom).
-    drawAssists(tr.assists, (k) => tr.assists[k + 3] === p, y + 3, h - 6, X, t0, t1);
+    const PA = tr.pAssists.get(p);
+    if (PA) for (let k = lowerBound(PA.e, t0); k < PA.s.length && PA.s[k] <= t1; k++) drawAssist(X(PA.s[k]), X(PA.e[k]), y + 3, h - 6);
     // GC mark workers: a band at the bottom of the lane.
     const W = tr.workers;
     for (let k = 0; k < W.length; k += 3) {
@@ -1021,13 +1033,6 @@
     const w = Math.max(1, x1 - x0);
     c2d.fillStyle = hatchPattern(c2d); c2d.fillRect(x0, y, w, h);
     c2d.fillStyle = '#CC79A7'; c2d.fillRect(x0, y, w, Math.max(2, Math.round(h / 6)));
-  }
-  // The assists (flat t0, t1, g, p) for which keep(k) holds, in view.
-  function drawAssists(A, keep, y, h, X, t0, t1) {
-    for (let k = 0; k < A.length; k += 4) {
-      if (A[k + 1] < t0 || A[k] > t1 || !keep(k)) continue;
-      drawAssist(X(A[k]), X(A[k + 1]), y, h);
-    }
   }
   function lowerBound4(arr, x) {
     let lo = 0, hi = arr.length / 4;
