@@ -597,7 +597,7 @@
       }
       if (hasG) {
         if (k === K.GCMarkAssistStart && s.gAssist[g]) assistOpen.set(g, [t, s.gP[g]]);
-        else if (assistOpen.has(g) && !s.gAssist[g]) {
+        else if (assistOpen.size && !s.gAssist[g] && assistOpen.has(g)) {  // cheap when no assist is open
           const [t0, p0] = assistOpen.get(g);
           assists.push(t0, t, g, p0);
           assistOpen.delete(g);
