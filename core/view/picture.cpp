@@ -141,7 +141,30 @@ std::string Picture::draw() {
   }
   if (s_.heap_live >= 0) gc += fmt::format("   heap {}", trace::format_bytes(s_.heap_live));
   if (s_.heap_goal >= 0) gc += fmt::format(" (goal {})", trace::format_bytes(s_.heap_goal));
+  // Mark assists (gcAssistAlloc): Gs that allocated during marking and now
+  // pay for it with mark work on their own P before running on.
+  std::vector<std::int32_t> assists;
+  for (std::size_t i = 0; i < s_.gs.size(); ++i)
+    if (s_.gs[i].assisting && s_.gs[i].status == GStatus::Running) assists.push_back(static_cast<std::int32_t>(i));
   line(out, gc);
+  if (!assists.empty()) {
+    std::string title = fmt::format("mark assists({}), debt:", assists.size());
+    std::string text = ink(st_, Ink::Magenta) + title + reset(st_);
+    int used = static_cast<int>(title.size());
+    for (std::size_t i = 0; i < assists.size(); ++i) {
+      const GInfo& G = s_.gs[assists[i]];
+      std::string debt = fmt::format(" {}", trace::format_bytes(G.assist_debt));
+      std::string plain = fmt::format(" G{}{}", assists[i], debt);
+      std::string more = fmt::format(" {} +{}", st_.ellipsis(), assists.size() - i);
+      if (used + static_cast<int>(plain.size() + display_width(more)) > o_.width && i + 1 < assists.size()) {
+        text += more;
+        break;
+      }
+      text += " " + gname(assists[i]) + debt;
+      used += static_cast<int>(plain.size());
+    }
+    line(out, text);
+  }
 
   // One line per P: "P0  M0 > G3 main        next G7   local [G4 G5]".
   const int who_width = 22;
@@ -170,6 +193,8 @@ std::string Picture::draw() {
           const MInfo* M = s_.m(P.m);
           what_plain = fmt::format("{} syscall", st_.syscall());
           if (M && M->g >= 0) what_plain += fmt::format(" G{}", M->g);
+          // Hand-off off: no sysmon retake, the P is its M's until the syscall returns.
+          if (!s_.syscall_handoff) what_plain += " held";
           what = ink(st_, Ink::Yellow) + what_plain + reset(st_);
           break;
         }
@@ -204,6 +229,20 @@ std::string Picture::draw() {
     text += list(P.runq, std::max(8, o_.width - used));
     line(out, text);
   }
+  // Why a P in a syscall stays where it is when nobody may take it.
+  if (!s_.syscall_handoff) {
+    for (std::size_t i = 0; i < s_.ps.size(); ++i) {
+      const PInfo& P = s_.ps[i];
+      if (P.status != PStatus::Syscall) continue;
+      const MInfo* M = s_.m(P.m);
+      std::string g = M && M->g >= 0 ? fmt::format("G{}'s", M->g) : std::string("the");
+      line(out, ink(st_, Ink::Dim) +
+                    fmt::format("  P{} stays with M{} until {} syscall returns: syscall hand-off is off, sysmon "
+                                "never retakes it{}",
+                                i, P.m, g, s_.stw ? " (the stop-the-world waits for it)" : "") +
+                    reset(st_));
+    }
+  }
   {
     std::string text = fmt::format("global({}) ", s_.global.size());
     line(out, text + list(s_.global, std::max(8, o_.width - static_cast<int>(text.size()))));
@@ -232,17 +271,22 @@ std::string Picture::draw() {
     std::string styled;
     switch (M.status()) {
       case MStatus::NotStarted: continue;
-      case MStatus::Running:
-        plain = M.g >= 0 ? fmt::format("M{} runs G{} on P{}", i, M.g, M.p) : fmt::format("M{} schedules on P{}", i, M.p);
-        styled = M.g >= 0 ? fmt::format("{} runs {} on P{}", name("M", id, hot_m(id)), gname(M.g), M.p)
+      case MStatus::Running: {
+        const GInfo* G = s_.g(M.g);
+        std::string assist = G && G->assisting ? " (mark assist)" : "";
+        plain = M.g >= 0 ? fmt::format("M{} runs G{} on P{}{}", i, M.g, M.p, assist)
+                         : fmt::format("M{} schedules on P{}", i, M.p);
+        styled = M.g >= 0 ? fmt::format("{} runs {} on P{}{}", name("M", id, hot_m(id)), gname(M.g), M.p, assist)
                           : fmt::format("{} schedules on P{}", name("M", id, hot_m(id)), M.p);
         break;
+      }
       case MStatus::Spinning:
         plain = fmt::format("M{} spinning on P{}", i, M.p);
         styled = name("M", id, hot_m(id)) + ink(st_, Ink::Cyan) + fmt::format(" spinning on P{}", M.p) + reset(st_);
         break;
       case MStatus::Syscall: {
-        std::string held = M.p >= 0 ? fmt::format(", P{} held", M.p) : std::string(", no P");
+        std::string held = M.p >= 0 ? fmt::format(", P{} held{}", M.p, s_.syscall_handoff ? "" : " (hand-off off)")
+                                    : std::string(", no P");
         plain = fmt::format("M{} in syscall G{}{}", i, M.g, held);
         styled = name("M", id, hot_m(id)) + ink(st_, Ink::Yellow) + " in syscall " + reset(st_) + gname(M.g) + held;
         break;

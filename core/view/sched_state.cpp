@@ -51,6 +51,8 @@ SchedState::SchedState(const trace::TraceHeader& header) : SchedState(header.gom
   if (mech != c.end() && mech->is_object()) {
     auto rn = mech->find("runnext");
     if (rn != mech->end() && rn->is_boolean()) runnext_enabled = rn->get<bool>();
+    auto ho = mech->find("syscall_handoff");
+    if (ho != mech->end() && ho->is_boolean()) syscall_handoff = ho->get<bool>();
   }
 }
 
@@ -126,6 +128,7 @@ void SchedState::stop_running(std::int32_t g) {
   G.p = -1;
   G.m = -1;
   G.since = now;
+  G.assisting = false;  // an assist runs on the G's own time: it ends when the G stops
 }
 
 void SchedState::make_runnable(std::int32_t g, Nanos t) {
@@ -342,6 +345,7 @@ void SchedState::apply(const trace::Event& e) {
       std::int32_t m = valid_id(G.m) ? G.m : e.m;
       G.status = GStatus::Syscall;
       G.since = e.t;
+      G.assisting = false;
       G.m = m;
       G.p = -1;
       if (valid_id(p)) {
@@ -522,7 +526,12 @@ void SchedState::apply(const trace::Event& e) {
       stw = false;
       break;
     case EventKind::GCMarkAssistStart:
-      if (has_g) gs[e.g].assisting = true;
+      // gcAssistAlloc: the running G pays its allocation's debt in mark work
+      // before it continues; it stays on its P and M meanwhile.
+      if (!has_g) break;
+      gs[e.g].assisting = true;
+      gs[e.g].assist_debt = e.a0;
+      gs[e.g].assist_since = e.t;
       break;
     case EventKind::GCMarkAssistDone:
       if (has_g) gs[e.g].assisting = false;

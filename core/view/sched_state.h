@@ -45,7 +45,9 @@ struct GInfo {
   std::int32_t fn = -1;       // function index (header.functions)
   trace::BlockReason block = trace::BlockReason::ChanRecv;  // while Waiting
   bool forever = false;       // GoStop: parked for good
-  bool assisting = false;     // in a GC mark assist
+  bool assisting = false;     // in a GC mark assist (GCMarkAssistStart..Done)
+  std::int64_t assist_debt = 0;  // bytes of debt it is paying (GCMarkAssistStart.a0)
+  Nanos assist_since = 0;
   std::int64_t object = -1;   // channel / mutex / wait group index while Waiting
   Nanos ready_at = -1;        // sleep or network wait: when it becomes ready
   Nanos since = 0;            // when it entered its current status
@@ -54,7 +56,8 @@ struct GInfo {
 enum class PStatus : std::uint8_t {
   Idle,     // on the idle P list
   Running,  // owned by an M
-  Syscall,  // its M is in a syscall; anyone may retake it
+  Syscall,  // its M is in a syscall (_Psyscall): sysmon may retake it, unless
+            // syscall hand-off is off (SchedState::syscall_handoff)
   GCStop,   // halted for a stop-the-world
 };
 
@@ -126,6 +129,12 @@ class SchedState {
 
   std::size_t local_runq_size = 256;  // a full ring spills half to the global queue
   bool runnext_enabled = true;        // GoCreate fills runnext (else the local tail)
+  // mechanisms.syscall_handoff: with it off nobody retakes a P whose M is in
+  // a syscall (sysmon's retake is what hands it off), so the P waits for its
+  // M and the G comes back on the fast path (exitsyscallfast). The replay is
+  // the same either way (the trace says when a P is taken); the views use it
+  // to say why the P stays.
+  bool syscall_handoff = true;
 
  private:
   int gomaxprocs_ = 0;

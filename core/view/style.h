@@ -26,6 +26,7 @@ struct Style {
   std::string_view gc_mark() const { return ascii ? "-" : "▒"; }
   std::string_view stw() const { return ascii ? "#" : "█"; }
   std::string_view stopped() const { return "x"; }
+  std::string_view assist() const { return ascii ? "*" : "▚"; }  // a G in a GC mark assist
   std::string_view hline() const { return ascii ? "-" : "─"; }
   std::string_view tick() const { return ascii ? "+" : "┬"; }
   std::string_view ellipsis() const { return ascii ? "..." : "…"; }

@@ -23,6 +23,8 @@ struct Occ {
   bool operator==(const Occ&) const = default;
 };
 
+bool is_runner(CellKind k) { return k == CellKind::Run || k == CellKind::Assist; }
+
 // What covered one column: the few longest occupants, their shares of the
 // column, and how many different Gs ran in it.
 struct Acc {
@@ -42,7 +44,12 @@ struct Acc {
         return;
       }
     }
-    if (o.kind == CellKind::Run && runners < 0xffff) ++runners;
+    // A G running and the same G assisting are one runner.
+    if (is_runner(o.kind) && runners < 0xffff) {
+      bool seen = false;
+      for (std::uint8_t i = 0; i < n; ++i) seen = seen || (is_runner(occ[i].kind) && occ[i].id == o.id);
+      if (!seen) ++runners;
+    }
     if (n < occ.size()) {
       occ[n] = o;
       share[n] = s;
@@ -65,8 +72,8 @@ struct Acc {
       if (best < 0 || share[i] > share[best]) best = i;
     if (best < 0 || busy <= 0) return {};
     Occ top = occ[best];
-    if (busy < 0.25f) return {CellKind::Brief, top.kind == CellKind::Run ? top.id : -1};
-    if (top.kind == CellKind::Run && (runners >= 3 || (runners >= 2 && share[best] < busy * 2 / 3)))
+    if (busy < 0.25f) return {CellKind::Brief, is_runner(top.kind) ? top.id : -1};
+    if (is_runner(top.kind) && (runners >= 3 || (runners >= 2 && share[best] < busy * 2 / 3)))
       return {CellKind::Mix, top.id};
     return {top.kind, top.id};
   }
@@ -114,6 +121,10 @@ class Builder {
   Occ p_occ(std::int32_t id) const;
   Occ m_occ(std::int32_t id) const;
   Occ g_occ(std::int32_t id) const;
+  bool assisting(std::int32_t g) const {
+    const GInfo* G = state_.g(g);
+    return G && G->assisting;
+  }
   Occ gc_occ() const {
     if (state_.stw) return {CellKind::STW, -1};
     if (state_.gc_active) return {CellKind::GCMark, -1};
@@ -152,7 +163,7 @@ Occ Builder::p_occ(std::int32_t id) const {
   if (P.gc_worker) return {CellKind::GCWorker, -1};
   switch (P.status) {
     case PStatus::Running:
-      if (P.g >= 0) return {CellKind::Run, P.g};
+      if (P.g >= 0) return {assisting(P.g) ? CellKind::Assist : CellKind::Run, P.g};
       if (const MInfo* M = state_.m(P.m); M && M->spinning) return {CellKind::Spin, -1};
       return {};
     case PStatus::Syscall: {
@@ -170,7 +181,7 @@ Occ Builder::m_occ(std::int32_t id) const {
   switch (M.status()) {
     case MStatus::Syscall: return {CellKind::Syscall, M.g};
     case MStatus::Running: {
-      if (M.g >= 0) return {CellKind::Run, M.g};
+      if (M.g >= 0) return {assisting(M.g) ? CellKind::Assist : CellKind::Run, M.g};
       if (const PInfo* P = state_.p(M.p); P && P->gc_worker) return {CellKind::GCWorker, -1};
       return {};
     }
@@ -183,7 +194,7 @@ Occ Builder::m_occ(std::int32_t id) const {
 Occ Builder::g_occ(std::int32_t id) const {
   const GInfo& G = state_.gs[id];
   switch (G.status) {
-    case GStatus::Running: return {CellKind::Run, G.p};
+    case GStatus::Running: return {G.assisting ? CellKind::Assist : CellKind::Run, G.p};
     case GStatus::Runnable: return {CellKind::Runnable, -1};
     case GStatus::Waiting: return {CellKind::Waiting, -1};
     case GStatus::Syscall: return {CellKind::Syscall, id};
@@ -374,6 +385,7 @@ Timeline Builder::run(int cols) {
   for (std::size_t q = 1; q < q_max_.size(); ++q)
     lane(LaneKind::RunQueue, static_cast<std::int32_t>(q - 1), fmt::format("runq P{}", q - 1)).values = q_max_[q];
   if (tl.g_function.size() < state_.gs.size()) tl.g_function.resize(state_.gs.size(), -1);
+  tl.syscall_handoff = state_.syscall_handoff;
   return tl;
 }
 

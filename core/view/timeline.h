@@ -44,6 +44,7 @@ enum class CellKind : std::uint8_t {
   GCMark,       // GC lane: mark phase
   STW,          // GC lane: the world is stopped
   Stopped,      // P halted for a stop-the-world
+  Assist,       // a G pays a GC mark assist (P and M lanes: id = G; G lanes: id = the P)
 };
 
 struct Cell {
@@ -71,6 +72,7 @@ struct Timeline {
   std::size_t hidden_g_lanes = 0;  // Gs beyond max_g_lanes
   std::size_t events_in_window = 0;
   std::vector<std::int32_t> g_function;  // function index per G id (-1 unknown)
+  bool syscall_handoff = true;     // the run's mechanisms.syscall_handoff (for the legend)
 
   // The column holding time t, or -1 if t is outside the window.
   int column(trace::Nanos t) const;

@@ -51,7 +51,8 @@ std::string function_name(const Timeline& tl, const trace::Trace& t, std::int32_
 }
 
 bool labelled(CellKind k) {
-  return k == CellKind::Run || k == CellKind::Syscall || k == CellKind::SyscallHeld || k == CellKind::GCWorker;
+  return k == CellKind::Run || k == CellKind::Syscall || k == CellKind::SyscallHeld || k == CellKind::GCWorker ||
+         k == CellKind::Assist;
 }
 
 // The longest label candidate that fits in `width` cells ("G12 worker", "G12", "12").
@@ -74,6 +75,12 @@ std::string span_label(const Timeline& tl, const trace::Trace& t, const Lane& la
       break;
     case CellKind::GCWorker:
       options = {"GC worker", "GC"};
+      break;
+    case CellKind::Assist:
+      // The assist glyph, not a run label, when only the id would fit: a
+      // bare "G3" would read as G3 running.
+      if (lane.kind == LaneKind::G) options = {fmt::format("P{} assist", c.id), "assist"};
+      else options = {fmt::format("G{} assist", c.id), "assist"};
       break;
     default:
       break;
@@ -118,6 +125,12 @@ void draw_cells(Line& line, const Timeline& tl, const trace::Trace& t, const Lan
       case CellKind::GCMark: ink_text = ink(st, Ink::Magenta); fill = st.gc_mark(); break;
       case CellKind::STW: ink_text = ink(st, Ink::Red); fill = st.stw(); break;
       case CellKind::Stopped: ink_text = ink(st, Ink::Red); fill = st.stopped(); break;
+      case CellKind::Assist:
+        // The G's own colour, hatched: the G is still the one on the P, but
+        // it is marking for the GC instead of running its code.
+        ink_text = lane.kind == LaneKind::G ? ink(st, Ink::Magenta) : g_colors(st, cell.id);
+        fill = st.assist();
+        break;
     }
     if (!label.empty()) line.put(ink_text, label);
     for (int i = static_cast<int>(label.size()); i < width; ++i) line.put(ink_text, fill);
@@ -232,7 +245,7 @@ std::string render_timeline(const Timeline& tl, const trace::Trace& t, const Tim
 
   std::size_t lane_lines = 0;
   std::map<std::int32_t, bool> shown_gs;
-  std::vector<bool> used(16, false);
+  std::vector<bool> used(static_cast<std::size_t>(CellKind::Assist) + 1, false);
   for (const Lane& lane : tl.lanes) {
     Line line(st);
     line.put(lane.kind == LaneKind::RunQueue ? ink(st, Ink::Dim) : std::string(),
@@ -249,7 +262,9 @@ std::string render_timeline(const Timeline& tl, const trace::Trace& t, const Tim
         draw_cells(line, tl, t, lane, st);
         for (const Cell& c : lane.cells) {
           used[static_cast<int>(c.kind)] = true;
-          if ((c.kind == CellKind::Run || c.kind == CellKind::Mix) && lane.kind != LaneKind::G) shown_gs[c.id] = true;
+          if ((c.kind == CellKind::Run || c.kind == CellKind::Mix || c.kind == CellKind::Assist) &&
+              lane.kind != LaneKind::G)
+            shown_gs[c.id] = true;
         }
         break;
     }
@@ -272,8 +287,12 @@ std::string render_timeline(const Timeline& tl, const trace::Trace& t, const Tim
                             : fmt::format("{}{} a G running (label: G id, function)", st.run(), st.run_alt()));
   key(CellKind::Mix, st.mix(), "several Gs in one column (the longest shown)");
   key(CellKind::Brief, st.brief(), "busy under 1/4 of the column");
+  key(CellKind::Assist, st.assist(), "a G in a GC mark assist (label: G id, or P on a G lane)");
   if (used[static_cast<int>(CellKind::Syscall)] || used[static_cast<int>(CellKind::SyscallHeld)])
-    keys.push_back(fmt::format("{} syscall (on a P: P held by the M in it)", st.syscall()));
+    keys.push_back(tl.syscall_handoff
+                       ? fmt::format("{} syscall (on a P: P held by the M in it)", st.syscall())
+                       : fmt::format("{} syscall (on a P: P held by the M in it; hand-off off: never retaken)",
+                                     st.syscall()));
   key(CellKind::Spin, st.spin(), "M spinning (looking for work)");
   key(CellKind::Idle, st.idle(), "M idle in the thread cache");
   key(CellKind::Runnable, st.runnable(), "G runnable (in a run queue)");

@@ -63,11 +63,14 @@ READ_PICTURE = r"""
     procs: [...pic.querySelectorAll('.proc')].map((d) => ({
       p: Number(d.dataset.p), status: d.dataset.status, m: Number(d.dataset.m), g: Number(d.dataset.g),
       runnext: Number(d.dataset.runnext), local: ints(d.dataset.local),
+      assist: Number(d.dataset.assist), held: d.dataset.held === '1',
+      notes: [...d.querySelectorAll('.note')].map((n) => n.textContent),
       shownRunning: chipText(d.querySelectorAll('.row')[0].querySelector('.chip')),
       shownRunnext: chipText(d.querySelectorAll('.row')[1].querySelector('.chip')),
       shownLocal: [...d.querySelectorAll('.row')[2].querySelectorAll('.chip')].map((c) => c.textContent),
     })),
     global: ints(pic.querySelector('.global').dataset.global),
+    assists: ints(pic.querySelector('.gcstate').dataset.assists),
     threads: [...pic.querySelectorAll('.thread')].map((t) => ({
       m: Number(t.dataset.m), status: t.dataset.status, p: Number(t.dataset.p), g: Number(t.dataset.g),
       text: t.textContent })),
@@ -97,9 +100,16 @@ def compare(b, trace, ti, count, label):
         return
     check(pic["event"] == count, "%s: picture shows event %s, expected %d" % (label, pic["event"], count))
     want = replay.state_after(trace, count).snapshot()
-    got_procs = [{k: p[k] for k in ("p", "status", "m", "g", "runnext", "local")} for p in pic["procs"]]
+    got_procs = [{k: p[k] for k in ("p", "status", "m", "g", "runnext", "local", "assist", "held")} for p in pic["procs"]]
     check(got_procs == want["procs"], "%s: Ps differ\n  page: %s\n  file: %s" % (label, got_procs, want["procs"]))
     check(pic["global"] == want["global"], "%s: global queue page %s file %s" % (label, pic["global"], want["global"]))
+    check(sorted(pic["assists"]) == want["assists"], "%s: mark assists page %s file %s" % (label, pic["assists"], want["assists"]))
+    # The words agree with the attributes: a held P and an assisting G say so.
+    for p in pic["procs"]:
+        held_note = any("hand-off is off" in n for n in p["notes"])
+        check(held_note == p["held"], "%s: P%d held=%s but notes %s" % (label, p["p"], p["held"], p["notes"]))
+        assist_note = any(("G%d is in a GC mark assist" % p["assist"]) in n for n in p["notes"])
+        check(assist_note == (p["assist"] >= 0), "%s: P%d assist=%d but notes %s" % (label, p["p"], p["assist"], p["notes"]))
     got_threads = [{k: t[k] for k in ("m", "status", "p", "g")} for t in pic["threads"]]
     check(got_threads == want["threads"], "%s: Ms differ\n  page: %s\n  file: %s" % (label, got_threads, want["threads"]))
     # What is visible agrees with the attributes.
@@ -156,6 +166,39 @@ def moved(events, pos, steps):
     return pos
 
 
+MINI = r"""(() => { const c = document.querySelector('.picture[data-trace="0"] canvas.mini');
+  if (!c) return null; const r = c.getBoundingClientRect();
+  return { x: Number(c.dataset.cursorX), t: Number(c.dataset.cursorT), t0: Number(c.dataset.t0), t1: Number(c.dataset.t1),
+           w: c.clientWidth, left: r.left + c.clientLeft, top: r.top + c.clientTop, h: c.clientHeight }; })()"""
+
+
+def mini_timeline(b, trace, pos):
+    """The mini-timeline over the picture marks the current step's time, and
+    a click on it moves the cursor to the last event at or before that time."""
+    events = trace["events"]
+    mini = b.evaluate(MINI)
+    if not check(mini is not None, "no mini-timeline over the picture"):
+        return
+    t = events[pos - 1]["t"] if pos > 0 else events[0]["t"]
+    check(mini["t"] == t, "mini-timeline at t=%s, the step is at %s" % (mini["t"], t))
+    want_x = (t - mini["t0"]) / (mini["t1"] - mini["t0"]) * mini["w"]
+    check(abs(mini["x"] - want_x) < 0.5, "mini-timeline marker at x=%s, expected %s" % (mini["x"], want_x))
+    # Click at 60% of its width (CSS pixels; the page maps offsetX to time).
+    cx, cy = mini["left"] + 0.6 * mini["w"], mini["top"] + mini["h"] / 2
+    for typ in ("mousePressed", "mouseReleased"):
+        b.call("Input.dispatchMouseEvent", {"type": typ, "x": cx, "y": cy, "button": "left", "clickCount": 1})
+    t_click = mini["t0"] + 0.6 * (mini["t1"] - mini["t0"])
+    slack = 1.5 * (mini["t1"] - mini["t0"]) / mini["w"]  # mouse coordinates are rounded to pixels
+    try:
+        b.wait_for("window.gosim.cursor(0) !== %d" % pos, timeout=10)
+    except TimeoutError:
+        pass
+    c = b.evaluate("window.gosim.cursor(0)")
+    ok = (c == 0 or events[c - 1]["t"] <= t_click + slack) and (c == len(events) or events[c]["t"] > t_click - slack)
+    check(ok, "click on the mini-timeline at t=%s put the cursor at event %d (t=%s)" % (t_click, c, events[c - 1]["t"] if c else None))
+    compare(b, trace, 0, c, "after a click on the mini-timeline (event %d)" % c)
+
+
 def single_trace(b, gosim, out, trace_path):
     trace = replay.load_trace(trace_path)
     n = len(trace["events"])
@@ -184,6 +227,8 @@ def single_trace(b, gosim, out, trace_path):
     b.press("ArrowLeft", 3)
     pos = moved(trace["events"], pos, -3)
     compare(b, trace, 0, pos, "3 steps back, at event %d" % pos)
+    mini_timeline(b, trace, pos)
+    pos = b.evaluate("window.gosim.cursor(0)")
     b.press("End")
     compare(b, trace, 0, n, "End")
     b.press("Home")
@@ -242,6 +287,128 @@ def two_traces(b, gosim, src, out, trace_a):
     page_errors(b, "two traces")
 
 
+def presses_to(events, pos, target):
+    """Right presses that take the cursor from pos to target (target must be
+    a place the cursor can stop: just after a scheduler event): one press per
+    scheduler event in between, counter events are stepped over."""
+    return sum(1 for e in events[pos:target] if e["ev"] != "Counter")
+
+
+def open_page(b, gosim, out, name, trace_path):
+    page = os.path.join(out, name + ".html")
+    run([gosim, "view", "--html", page, trace_path])
+    b.navigate(page)
+    b.wait_for("window.gosim && window.gosim.ready === true && window.gosim.complete === true")
+    return replay.load_trace(trace_path)
+
+
+def syscall_handoff(b, gosim, src, out):
+    """Every step of the syscall-handoff scenario, with hand-off off (the P is
+    held by its M through the syscall) and on (sysmon retakes it)."""
+    for handoff in ("false", "true"):
+        name = "syscall-handoff-" + ("on" if handoff == "true" else "off")
+        path = os.path.join(out, name + ".trace.json")
+        run([gosim, "run", os.path.join(src, "scenarios", "syscall-handoff.json"),
+             "--set", "mechanisms.syscall_handoff=" + handoff, "--trace", path])
+        trace = open_page(b, gosim, out, name, path)
+        events = trace["events"]
+        held_seen, pos = 0, 0
+        while pos < len(events):
+            b.press("ArrowRight")
+            pos = moved(events, pos, 1)
+            pic = compare(b, trace, 0, pos, "%s, event %d" % (name, pos))
+            if pic:
+                held_seen += sum(1 for p in pic["procs"] if p["held"])
+        # The trace's syscall is long (5ms): with hand-off off the P is held
+        # at every step inside it; with it on, never.
+        enter = next(i for i, e in enumerate(events) if e["ev"] == "GoSysCall")
+        exit_ = next(i for i, e in enumerate(events) if e["ev"] == "GoSysExit")
+        inside = sum(1 for e in events[enter:exit_] if e["ev"] != "Counter")
+        if handoff == "false":
+            check(held_seen >= inside, "%s: P held at %d steps, the syscall spans %d" % (name, held_seen, inside))
+        else:
+            check(held_seen == 0, "%s: P shown held %d times with hand-off on" % (name, held_seen))
+        page_errors(b, name)
+
+
+def pixel(b, x, y):
+    return b.evaluate("(() => { const c = document.getElementById('timeline'); const d = window.devicePixelRatio || 1;"
+                      " return Array.from(c.getContext('2d').getImageData(Math.round(%f * d), Math.round(%f * d), 1, 1).data); })()"
+                      % (x, y))
+
+
+def gc_assists(b, gosim, src, out):
+    """Mark assists: the page's spans are the trace's, they are drawn on the
+    assisting G's P lane (a purple band over the slice), and the pictures at
+    steps inside assists (and after global-queue batches) match replay.py."""
+    path = os.path.join(out, "gc-stw-assist.trace.json")
+    run([gosim, "run", os.path.join(src, "scenarios", "gc-stw-assist.json"), "--trace", path])
+    trace = open_page(b, gosim, out, "gc-stw-assist", path)
+    events = trace["events"]
+    fns = (trace["header"].get("names") or {}).get("functions") or []
+    check(0 < len(fns) <= 4, "function colours could be the assist purple: %s" % fns)
+    want, open_ = [], {}
+    for e in events:
+        if e["ev"] == "GCMarkAssistStart":
+            open_[e["g"]] = (e["t"], e["p"])
+        elif e["ev"] == "GCMarkAssistDone" and e["g"] in open_:
+            t0, p = open_.pop(e["g"])
+            want.append((t0, e["t"], e["g"], p))
+    check(len(want) > 10, "gc-stw-assist has only %d assists" % len(want))
+    flat = b.evaluate("window.gosim.assists(0)")
+    got = [tuple(int(v) for v in flat[k:k + 4]) for k in range(0, len(flat), 4)]
+    check(sorted(got) == sorted(want), "assist spans: page %s..., file %s..." % (sorted(got)[:3], sorted(want)[:3]))
+    check(b.evaluate("!!document.querySelector('#legend [data-key=\"assist\"]')"), "no legend entry for mark assists")
+
+    # Drawn where the trace says: the top band of the P lane is purple in
+    # the middle of a long assist, and not where that P runs without one.
+    lay = b.evaluate("window.gosim.layout()")
+    x_of = lambda t: lay["labelW"] + (t - lay["t0"]) * lay["plotW"] / (lay["t1"] - lay["t0"])
+    lane_y = {l["id"]: lay["axisH"] + l["y"] - lay["scrollY"] for l in lay["lanes"] if l["type"] == "p" and l["trace"] == 0}
+    purple = [204, 121, 167]
+    inside_ok = inside_n = outside_bad = outside_n = 0
+    for t0, t1, g, p in want:
+        if x_of(t1) - x_of(t0) < 12 or p not in lane_y:
+            continue
+        for frac in (0.4, 0.5, 0.6):
+            inside_n += 1
+            if pixel(b, x_of(t0 + (t1 - t0) * frac), lane_y[p] + 4)[:3] == purple:
+                inside_ok += 1
+    runs = replay.run_spans(trace)
+    for g, p, s0, s1 in runs:
+        if p not in lane_y:
+            continue
+        # Pixels of this run at least 4px away from every assist on p.
+        for frac in (0.25, 0.5, 0.75):
+            t = s0 + (s1 - s0) * frac
+            x = x_of(t)
+            if x_of(s1) - x_of(s0) < 12 or any(x_of(a0) - 4 <= x <= x_of(a1) + 4 for a0, a1, _, ap in want if ap == p):
+                continue
+            outside_n += 1
+            if pixel(b, x, lane_y[p] + 4)[:3] == purple:
+                outside_bad += 1
+    check(inside_n >= 10 and inside_ok == inside_n, "assist band drawn at %d of %d points inside assists" % (inside_ok, inside_n))
+    check(outside_n >= 10 and outside_bad == 0, "assist band at %d of %d points outside assists" % (outside_bad, outside_n))
+    b.screenshot(os.path.join(out, "gc-assists.png"))
+
+    # Pictures: inside some assists, and after Gs started from the global
+    # queue (globrunqget brings a batch to the local queue).
+    targets = set()
+    starts = [i for i, e in enumerate(events) if e["ev"] == "GCMarkAssistStart"]
+    targets.update(i + 1 for i in starts[::max(1, len(starts) // 6)])
+    globals_ = [i for i, e in enumerate(events) if e["ev"] == "GoStart" and e.get("why") in ("StartGlobal", "StartFairness")]
+    targets.update(i + 1 for i in globals_[::max(1, len(globals_) // 6)])
+    pos, assisting_seen = 0, 0
+    for target in sorted(targets):
+        b.press("ArrowRight", presses_to(events, pos, target))
+        pos = target
+        pic = compare(b, trace, 0, pos, "gc-stw-assist, event %d" % pos)
+        if pic:
+            assisting_seen += len(pic["assists"])
+    check(assisting_seen >= 6, "only %d assisting Gs seen at steps inside assists" % assisting_seen)
+    page_errors(b, "gc assists")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gosim", required=True)
@@ -265,6 +432,8 @@ def main():
     try:
         single_trace(b, args.gosim, args.out, trace_path)
         two_traces(b, args.gosim, args.source, args.out, trace_path)
+        syscall_handoff(b, args.gosim, args.source, args.out)
+        gc_assists(b, args.gosim, args.source, args.out)
     finally:
         b.close()
     if failures:

@@ -16,7 +16,7 @@ def valid(i):
 
 
 class G:
-    __slots__ = ("status", "where", "p", "m", "block")
+    __slots__ = ("status", "where", "p", "m", "block", "assisting")
 
     def __init__(self):
         self.status = "unknown"  # runnable running waiting syscall dead
@@ -24,6 +24,7 @@ class G:
         self.p = -1
         self.m = -1
         self.block = None
+        self.assisting = False   # between GCMarkAssistStart and Done (gcAssistAlloc)
 
 
 class P:
@@ -73,15 +74,19 @@ def load_trace(path):
 
 class State:
     def __init__(self, header):
-        self.ps = [P() for _ in range(int(header.get("gomaxprocs", 0) or 0))]
+        self.gomaxprocs = int(header.get("gomaxprocs", 0) or 0)
+        self.ps = [P() for _ in range(self.gomaxprocs)]
         self.ms = []
         self.gs = {}
         self.global_q = []
         cfg = header.get("config") or {}
-        size = (cfg.get("go") or {}).get("local_runq_size")
+        size = (cfg.get("constants") or {}).get("local_runq_size")
         self.runq_size = size if isinstance(size, int) and not isinstance(size, bool) and size > 1 else 256
         rn = (cfg.get("mechanisms") or {}).get("runnext")
         self.runnext_enabled = rn if isinstance(rn, bool) else True
+        # mechanisms.syscall_handoff: off, nobody retakes a P in a syscall.
+        ho = (cfg.get("mechanisms") or {}).get("syscall_handoff")
+        self.handoff = ho if isinstance(ho, bool) else True
 
     def P(self, i):
         while i >= len(self.ps):
@@ -165,6 +170,7 @@ class State:
         if self.has_m(G_.m) and self.ms[G_.m].g == g:
             self.ms[G_.m].g = -1
         G_.p = G_.m = -1
+        G_.assisting = False
 
     def make_runnable(self, g):
         self.G(g).status = "runnable"
@@ -220,7 +226,24 @@ class State:
         elif kind == "GoStart":
             if not has_g:
                 return
+            # globrunqget (proc.go): from the global queue, a batch of
+            # min(n, n/GOMAXPROCS + 1, len(local)/2) comes along to the local
+            # queue; the fairness check (every 61st tick) takes one.
+            batch = 0
+            why = e.get("why")
+            if why in ("StartGlobal", "StartFairness") and has_p and self.gs[g].status == "runnable" \
+                    and self.gs[g].where == "global":
+                n = len(self.global_q)
+                procs = self.gomaxprocs if self.gomaxprocs > 0 else max(1, len(self.ps))
+                batch = min(n, n // procs + 1)
+                if why == "StartFairness":
+                    batch = min(batch, 1)
+                batch = min(batch, self.runq_size // 2)
             self.unqueue(g)
+            for _ in range(1, batch):
+                if not self.global_q:
+                    break
+                self.put_local(p, self.global_q.pop(0))
             G_ = self.gs[g]
             G_.status = "running"
             if has_p:
@@ -248,6 +271,8 @@ class State:
             was_on = self.gs[g].p
             if not valid(was_on):
                 was_on = p
+            if self.gs[g].status == "runnable":
+                self.unqueue(g)
             self.stop_running(g)
             self.make_runnable(g)
             if kind == "GoPreempt" and reason == "Yield" and valid(was_on):
@@ -275,6 +300,7 @@ class State:
             pp = G_.p if valid(G_.p) else p
             mm = G_.m if valid(G_.m) else m
             G_.status, G_.m, G_.p = "syscall", mm, -1
+            G_.assisting = False
             if valid(pp):
                 P_ = self.P(pp)
                 if P_.g == g:
@@ -390,6 +416,12 @@ class State:
                     self.release_p(M_.p)
                 M_.p = M_.g = -1
                 M_.exited, M_.parked, M_.spinning, M_.in_syscall = True, False, False, False
+        elif kind == "GCMarkAssistStart":
+            if has_g:
+                self.gs[g].assisting = True
+        elif kind == "GCMarkAssistDone":
+            if has_g:
+                self.gs[g].assisting = False
         elif kind == "GCWorkerStart":
             if has_p:
                 if has_m:
@@ -403,7 +435,13 @@ class State:
         """What the page's picture must show."""
         return {
             "procs": [{"p": i, "status": P_.status, "m": P_.m, "g": P_.g, "runnext": P_.runnext,
-                       "local": list(P_.runq)} for i, P_ in enumerate(self.ps)],
+                       "local": list(P_.runq),
+                       # the G on it paying a mark assist, -1 none
+                       "assist": P_.g if P_.g >= 0 and self.G(P_.g).assisting else -1,
+                       # kept by its M in a syscall that nobody may retake
+                       "held": P_.status == "syscall" and not self.handoff}
+                      for i, P_ in enumerate(self.ps)],
+            "assists": sorted(g for g, G_ in self.gs.items() if G_.assisting and G_.status == "running"),
             "global": list(self.global_q),
             "threads": [{"m": i, "status": M_.status(), "p": M_.p, "g": M_.g}
                         for i, M_ in enumerate(self.ms) if M_.status() != "notstarted"],
@@ -415,3 +453,17 @@ def state_after(trace, count):
     for e in trace["events"][:count]:
         s.apply(e)
     return s
+
+
+def run_spans(trace):
+    """(g, p, from, to): each stretch a G runs on a P, GoStart (or a fast
+    GoSysExit) to the event that takes it off, straight from the file."""
+    out, open_ = [], {}
+    for e in trace["events"]:
+        kind, g = e["ev"], e.get("g", -1)
+        if kind == "GoStart" or (kind == "GoSysExit" and e.get("p", -1) >= 0):
+            open_[g] = (e.get("p", -1), e["t"])
+        elif kind in ("GoEnd", "GoBlock", "GoSched", "GoPreempt", "GoStop", "GoSysCall") and g in open_:
+            p, t0 = open_.pop(g)
+            out.append((g, p, t0, e["t"]))
+    return out

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <sstream>
@@ -24,10 +25,17 @@ using trace::EventKind;
 namespace {
 
 // Runs a bundled scenario in sim mode and returns the trace path and the trace.
-std::pair<std::string, trace::Trace> sim_trace(const std::string& scenario, const std::string& dir_name) {
+// `sets` are --set overrides ("mechanisms.syscall_handoff=false").
+std::pair<std::string, trace::Trace> sim_trace(const std::string& scenario, const std::string& dir_name,
+                                               const std::vector<std::string>& sets = {}) {
   auto dir = temp_dir(dir_name);
   std::string path = (dir / (scenario + ".trace.json")).string();
-  auto r = run_gosim({"run", source_path("scenarios/" + scenario + ".json"), "--trace", path, "--quiet"});
+  std::vector<std::string> args = {"run", source_path("scenarios/" + scenario + ".json"), "--trace", path, "--quiet"};
+  for (const std::string& s : sets) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
+  auto r = run_gosim(args);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   std::string error;
   auto t = trace::read_gosim_json(path, &error);
@@ -358,4 +366,199 @@ TEST_CASE("gosim view: two traces share one time axis; --html writes a page") {
   auto page = run_gosim({"view", "--html", html, a, b});
   CHECK_MESSAGE(page.exit_code == 0, page.err);
   CHECK(read_file(html).find("<html") != std::string::npos);
+}
+
+namespace {
+
+// An interval of the trace on one P, M and G: a mark assist or a syscall.
+struct Interval {
+  std::int32_t g, p, m;
+  trace::Nanos from, to;
+};
+
+// GCMarkAssistStart..GCMarkAssistDone of each G, as the trace gives them.
+std::vector<Interval> assists_of(const trace::Trace& t) {
+  std::vector<Interval> out;
+  std::map<std::int32_t, Interval> open;
+  for (const trace::Event& e : t.events) {
+    if (e.kind == EventKind::GCMarkAssistStart) open[e.g] = {e.g, e.p, e.m, e.t, -1};
+    if (e.kind == EventKind::GCMarkAssistDone && open.count(e.g)) {
+      Interval i = open[e.g];
+      i.to = e.t;
+      out.push_back(i);
+      open.erase(e.g);
+    }
+  }
+  return out;
+}
+
+// The cells of a lane (its line without the label).
+std::string cells_of(const std::string& text, const std::string& label, std::size_t label_width) {
+  std::string l = lane(text, label);
+  return l.size() > label_width ? l.substr(label_width) : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("gosim view: GC mark assists are drawn on their P, M and G lanes where the trace puts them") {
+  auto [path, t] = sim_trace("gc-stw-assist", "view-assist");
+  std::vector<Interval> assists = assists_of(t);
+  REQUIRE(assists.size() > 10);
+  // A window around the first long assist, so it spans many columns.
+  auto longest = std::max_element(assists.begin(), assists.end(),
+                                  [](const Interval& a, const Interval& b) { return a.to - a.from < b.to - b.from; });
+  const trace::Nanos from = longest->from - (longest->to - longest->from) / 4;
+  const trace::Nanos to = longest->to + (longest->to - longest->from) / 4;
+  const int width = 128, label = 8, cols = width - label;
+  auto r = run_gosim({"view", path, "--from", std::to_string(from) + "ns", "--to", std::to_string(to) + "ns",
+                      "--width", std::to_string(width), "--by", "g", "--ascii", "--color=never"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto col = [&](trace::Nanos ts) { return static_cast<double>(ts - from) * cols / static_cast<double>(to - from); };
+  // Per lane: which columns lie wholly inside an assist of that lane, and
+  // which wholly outside every assist of it.
+  auto check_lane = [&](const std::string& name, auto belongs) {
+    std::string cells = cells_of(r.out, name, label);
+    std::vector<int> state(cols, 0);  // 1 inside, -1 outside, 0 boundary
+    for (int c = 0; c < cols; ++c) state[c] = -1;
+    for (const Interval& a : assists) {
+      if (!belongs(a)) continue;
+      double x0 = col(a.from), x1 = col(a.to);
+      for (int c = 0; c < cols; ++c) {
+        if (c >= x0 && c + 1 <= x1) state[c] = 1;
+        else if (c + 1 > x0 && c < x1) state[c] = 0;
+      }
+    }
+    int inside = 0;
+    for (int c = 0; c < cols; ++c) {
+      if (state[c] == 0 || static_cast<std::size_t>(c) >= cells.size() + 1) continue;
+      char ch = static_cast<std::size_t>(c) < cells.size() ? cells[c] : ' ';
+      if (state[c] == 1) {
+        ++inside;
+        // The assist glyph, or a span's label ("G3 assist", "P1 assist") over it.
+        bool in_label = false;
+        for (auto at = cells.find(" assist"); at != std::string::npos; at = cells.find(" assist", at + 1)) {
+          std::size_t start = at;
+          while (start > 0 && std::isdigit(static_cast<unsigned char>(cells[start - 1]))) --start;
+          if (start > 0 && (cells[start - 1] == 'G' || cells[start - 1] == 'P')) --start;
+          if (static_cast<std::size_t>(c) >= start && static_cast<std::size_t>(c) < at + 7) in_label = true;
+        }
+        CHECK_MESSAGE((ch == '*' || in_label), name, " column ", c, " inside an assist shows '", ch, "'\n", cells);
+      } else {
+        CHECK_MESSAGE(ch != '*', name, " column ", c, " outside every assist shows '*'\n", cells);
+      }
+    }
+    return inside;
+  };
+  int drawn = 0;
+  for (int p = 0; p < t.header.gomaxprocs; ++p) {
+    drawn += check_lane("P" + std::to_string(p), [&](const Interval& a) { return a.p == p; });
+  }
+  drawn += check_lane("M" + std::to_string(longest->m), [&](const Interval& a) { return a.m == longest->m; });
+  drawn += check_lane("G" + std::to_string(longest->g), [&](const Interval& a) { return a.g == longest->g; });
+  CHECK(drawn > cols / 2);
+  CHECK(r.out.find("* a G in a GC mark assist") != std::string::npos);
+  // The assisting G's lane carries its name at the assist's start.
+  std::string p_cells = cells_of(r.out, "P" + std::to_string(longest->p), label);
+  auto at = p_cells.find("G" + std::to_string(longest->g) + " assist");
+  CHECK(at != std::string::npos);
+  CHECK(std::abs(static_cast<double>(at) - col(longest->from)) <= 1.0);
+}
+
+TEST_CASE("gosim view --print --at: the picture lists exactly the Gs the trace has in a mark assist") {
+  auto [path, t] = sim_trace("gc-stw-assist", "view-assist-at");
+  std::vector<Interval> assists = assists_of(t);
+  REQUIRE(assists.size() > 10);
+  int checked = 0;
+  for (std::size_t i = 0; i < assists.size(); i += assists.size() / 5) {
+    trace::Nanos at = (assists[i].from + assists[i].to) / 2;
+    std::vector<const Interval*> now;
+    for (const Interval& a : assists)
+      if (a.from <= at && a.to > at) now.push_back(&a);
+    REQUIRE(!now.empty());
+    auto r = run_gosim({"view", "--print", "--at", std::to_string(at) + "ns", path, "--width", "200"});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    std::string line;
+    for (const std::string& l : lines_of(r.out))
+      if (l.rfind("mark assists(", 0) == 0) line = l;
+    CHECK_MESSAGE(line.rfind("mark assists(" + std::to_string(now.size()) + "), debt:", 0) == 0, "at ", at, "\n", r.out);
+    for (const Interval* a : now) {
+      CHECK_MESSAGE(line.find(" G" + std::to_string(a->g) + " ") != std::string::npos, "G", a->g, ": ", line);
+      std::string m = "M" + std::to_string(a->m) + " runs G" + std::to_string(a->g) + " on P" + std::to_string(a->p) +
+                      " (mark assist)";
+      CHECK_MESSAGE(r.out.find(m) != std::string::npos, m, "\n", r.out);
+    }
+    std::size_t marked = 0;
+    for (auto pos = r.out.find("(mark assist)"); pos != std::string::npos; pos = r.out.find("(mark assist)", pos + 1))
+      ++marked;
+    CHECK(marked == now.size());
+    ++checked;
+  }
+  CHECK(checked >= 5);
+}
+
+TEST_CASE("gosim view with syscall hand-off off: the P stays with its M through the syscall, and says so") {
+  auto [path, t] = sim_trace("syscall-handoff", "view-handoff-off", {"mechanisms.syscall_handoff=false"});
+  // What the trace says: nobody took the P (no GoSysBlock, no HandoffP), and
+  // the G came back on the fast path to the same P.
+  const trace::Event* enter = nullptr;
+  const trace::Event* exit = nullptr;
+  for (const trace::Event& e : t.events) {
+    CHECK(e.kind != EventKind::GoSysBlock);
+    CHECK(e.kind != EventKind::HandoffP);
+    if (e.kind == EventKind::GoSysCall && !enter) enter = &e;
+    if (e.kind == EventKind::GoSysExit && !exit) exit = &e;
+  }
+  REQUIRE(enter);
+  REQUIRE(exit);
+  CHECK(exit->g == enter->g);
+  CHECK(exit->p == enter->p);
+  CHECK(exit->reason == static_cast<std::uint8_t>(trace::SysExitPath::FastOldP));
+  std::string g = "G" + std::to_string(enter->g), p = "P" + std::to_string(enter->p),
+              m = "M" + std::to_string(enter->m);
+  for (trace::Nanos at : {enter->t + 1, (enter->t + exit->t) / 2, exit->t - 1}) {
+    auto r = run_gosim({"view", "--print", "--at", std::to_string(at) + "ns", path, "--width", "120"});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    std::string pline = lane(r.out, p);
+    CHECK_MESSAGE(pline.find(m) != std::string::npos, pline);
+    CHECK_MESSAGE(pline.find("syscall " + g + " held") != std::string::npos, pline);
+    CHECK(r.out.find(p + " stays with " + m + " until " + g + "'s syscall returns: syscall hand-off is off") !=
+          std::string::npos);
+    CHECK(r.out.find(m + " in syscall " + g + ", " + p + " held (hand-off off)") != std::string::npos);
+  }
+  auto after = run_gosim({"view", "--print", "--at", std::to_string(exit->t) + "ns", path, "--width", "120"});
+  CHECK(lane(after.out, p).find(g + " ") != std::string::npos);
+  CHECK(lane(after.out, p).find("syscall") == std::string::npos);
+  CHECK(after.out.find("stays with") == std::string::npos);
+  // The timeline: the P lane is the syscall from GoSysCall to GoSysExit.
+  const int width = 108, label = 8, cols = width - label;
+  auto tl = run_gosim({"view", path, "--ascii", "--color=never", "--width", std::to_string(width)});
+  REQUIRE_MESSAGE(tl.exit_code == 0, tl.err);
+  std::string cells = cells_of(tl.out, p, label);
+  trace::Nanos end = end_of(t);
+  int c0 = static_cast<int>(static_cast<double>(enter->t) * cols / static_cast<double>(end)) + 1;
+  int c1 = static_cast<int>(static_cast<double>(exit->t) * cols / static_cast<double>(end));
+  REQUIRE(c1 - c0 > 10);
+  std::string sys_label = "sys " + g;
+  auto lab = cells.find(sys_label, static_cast<std::size_t>(c0 - 1));
+  for (int c = c0; c < c1; ++c) {
+    bool in_label = lab != std::string::npos && static_cast<std::size_t>(c) >= lab && static_cast<std::size_t>(c) < lab + sys_label.size();
+    CHECK_MESSAGE((cells[static_cast<std::size_t>(c)] == '/' || in_label), "column ", c, "\n", cells);
+  }
+  CHECK(tl.out.find("hand-off off: never retaken") != std::string::npos);
+}
+
+TEST_CASE("gosim view with syscall hand-off on: once the trace says the P was taken, it is not shown held") {
+  auto [path, t] = sim_trace("syscall-handoff", "view-handoff-on");
+  const trace::Event* block = nullptr;
+  for (const trace::Event& e : t.events)
+    if (e.kind == EventKind::GoSysBlock && !block) block = &e;
+  REQUIRE(block);
+  std::string p = "P" + std::to_string(block->p);
+  auto before = run_gosim({"view", "--print", "--at", std::to_string(block->t - 1) + "ns", path, "--width", "120"});
+  CHECK(lane(before.out, p).find("syscall G" + std::to_string(block->g)) != std::string::npos);
+  CHECK(lane(before.out, p).find("held") == std::string::npos);
+  auto taken = run_gosim({"view", "--print", "--at", std::to_string(block->t) + "ns", path, "--width", "120"});
+  CHECK(lane(taken.out, p).find("syscall") == std::string::npos);
+  CHECK(taken.out.find("no P") != std::string::npos);  // its M is in the syscall without a P
+  CHECK(taken.out.find("hand-off off") == std::string::npos);
 }

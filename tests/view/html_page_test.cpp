@@ -12,7 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "synth_trace.h"
 #include "trace/event.h"
+#include "trace_fixture.h"
 #include "view/html.h"
 
 namespace {
@@ -21,22 +23,7 @@ using namespace gosim;
 using trace::Event;
 using trace::EventKind;
 using trace::Why;
-
-Event ev(trace::Nanos t, EventKind k, int g, int p, int m, std::int64_t a0 = 0, std::int64_t a1 = 0,
-         std::int64_t a2 = 0, Why why = Why::None, std::uint8_t reason = 0) {
-  Event e;
-  e.t = t;
-  e.kind = k;
-  e.g = g;
-  e.p = p;
-  e.m = m;
-  e.a0 = a0;
-  e.a1 = a1;
-  e.a2 = a2;
-  e.why = why;
-  e.reason = reason;
-  return e;
-}
+using test::make_event;
 
 // A small run: main starts a worker, waits on a wait group, the worker runs,
 // makes a syscall, finishes and wakes main.
@@ -54,19 +41,19 @@ trace::Trace small_trace(std::vector<std::string> functions = {"main", "worker"}
   t.header.gomaxprocs = 2;
   using K = EventKind;
   t.events = {
-      ev(0, K::MStart, -1, 0, 0, 1),
-      ev(0, K::GoCreate, 0, 0, 0, -1, 0),
-      ev(100, K::GoStart, 0, 0, 0, 0, 0, 0, Why::StartRunnext),
-      ev(200, K::GoCreate, 1, 0, 0, 0, 1),
-      ev(200, K::Counter, -1, 0, -1, 1, 0, 0, Why::None, static_cast<std::uint8_t>(trace::CounterId::LocalRunq)),
-      ev(300, K::GoBlock, 0, 0, 0, 0, -1, 0, Why::BlockWaitGroup, static_cast<std::uint8_t>(trace::BlockReason::WaitGroup)),
-      ev(400, K::GoStart, 1, 0, 0, 0, 0, 0, Why::StartRunnext),
-      ev(500, K::GoSysCall, 1, 0, 0, 2500),
-      ev(3000, K::GoSysExit, 1, 0, 0, 0, 0, 0, Why::SysExitFast),
-      ev(3500, K::GoUnblock, 0, 0, 0, 1, 0, 0, Why::WakeWaitGroup, static_cast<std::uint8_t>(trace::Queue::Runnext)),
-      ev(3600, K::GoEnd, 1, 0, 0, 0, 0, 0, Why::GoExit),
-      ev(3700, K::GoStart, 0, 0, 0, 0, 0, 0, Why::StartRunnext),
-      ev(3800, K::GoEnd, 0, 0, 0, 0, 0, 0, Why::GoExit),
+      make_event(0, K::MStart, -1, 0, 0, 1),
+      make_event(0, K::GoCreate, 0, 0, 0, -1, 0),
+      make_event(100, K::GoStart, 0, 0, 0, 0, 0, 0, Why::StartRunnext),
+      make_event(200, K::GoCreate, 1, 0, 0, 0, 1),
+      make_event(200, K::Counter, -1, 0, -1, 1, 0, 0, Why::None, static_cast<std::uint8_t>(trace::CounterId::LocalRunq)),
+      make_event(300, K::GoBlock, 0, 0, 0, 0, -1, 0, Why::BlockWaitGroup, static_cast<std::uint8_t>(trace::BlockReason::WaitGroup)),
+      make_event(400, K::GoStart, 1, 0, 0, 0, 0, 0, Why::StartRunnext),
+      make_event(500, K::GoSysCall, 1, 0, 0, 2500),
+      make_event(3000, K::GoSysExit, 1, 0, 0, 0, 0, 0, Why::SysExitFast),
+      make_event(3500, K::GoUnblock, 0, 0, 0, 1, 0, 0, Why::WakeWaitGroup, static_cast<std::uint8_t>(trace::Queue::Runnext)),
+      make_event(3600, K::GoEnd, 1, 0, 0, 0, 0, 0, Why::GoExit),
+      make_event(3700, K::GoStart, 0, 0, 0, 0, 0, 0, Why::StartRunnext),
+      make_event(3800, K::GoEnd, 0, 0, 0, 0, 0, 0, Why::GoExit),
   };
   t.outcome.end_time = 3800;
   return t;
@@ -273,6 +260,30 @@ TEST_CASE("html: the why words are trace::describe's, for every event") {
   // (durations with units) carry their own.
   CHECK(tr["why"]["exception_index"].size() < t.events.size() / 2);
   CHECK(tr["why"]["templates"].size() > 3);
+}
+
+TEST_CASE("html: a big synthetic trace round-trips, and every event's why words are describe's") {
+  // The render benchmark's trace (synth_trace.h): every kind of lane and
+  // arrow, hundreds of Gs, syscalls, steals, counters.
+  trace::Trace t = test::synthetic_trace(8000, 4);
+  REQUIRE(t.events.size() >= 8000);
+  nlohmann::json data = embedded_data(view::html_page({t}));
+  const auto& tr = data["traces"][0];
+  REQUIRE(tr["n"] == t.events.size());
+  const auto& c = tr["cols"];
+  trace::Nanos now = 0;
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < t.events.size(); ++i) {
+    const Event& e = t.events[i];
+    now += c["dt"][i].get<trace::Nanos>();
+    Event back = make_event(now, static_cast<EventKind>(c["k"][i].get<int>()), c["g"][i], c["p"][i], c["m"][i],
+                            c["a0"][i], c["a1"][i], c["a2"][i], static_cast<Why>(c["w"][i].get<int>()), c["r"][i]);
+    if (!(back == e) || page_words(tr, i, t.events) != trace::describe(e, t.header)) {
+      if (bad++ < 5) FAIL_CHECK("event ", i, ": ", page_words(tr, i, t.events), " / ", trace::describe(e, t.header));
+    }
+  }
+  CHECK(bad == 0);
+  CHECK(tr["why"]["exception_index"].size() < t.events.size() / 2);
 }
 
 TEST_CASE("html: two traces are both embedded, one to two are accepted") {

@@ -183,3 +183,45 @@ TEST_CASE("Counter events are not steps; the picture names the last scheduler ev
   CHECK(has(pic, std::string(trace::kind_name(b.t.events[2].kind))));
   CHECK_FALSE(has(pic, "Counter"));
 }
+
+TEST_CASE("the picture lists the Gs in a GC mark assist, with their debt, and their Ms say so") {
+  TraceBuilder b(2);
+  b.create(0, 1, -1, 0, 0).start(0, 1, 0, 0);
+  b.create(10, 2, 1, 0).ev(20, EventKind::MStart, -1, 1, 1, 2).start(30, 2, 1, 1);
+  b.ev(100, EventKind::GCStart, -1, 0, 0, 1, 4 << 20, 8 << 20);
+  b.ev(200, EventKind::GCMarkAssistStart, 2, 1, 1, 64 << 10);
+  b.ev(300, EventKind::GCMarkAssistDone, 2, 1, 1);
+  b.finish(400);
+  Replayer r(b.t);
+  // Seven events in: the assist has started.
+  std::string during = render_picture(r.seek(7), b.t, plain(), 7, r.steps());
+  CHECK(has(during, "mark assists(1), debt: G2 64KiB"));
+  CHECK(has(during, "M1 runs G2 on P1 (mark assist)"));
+  CHECK(has(during, "M0 runs G1 on P0   "));  // G1 does not assist
+  CHECK_FALSE(has(during, "G1 on P0 (mark assist)"));
+  std::string after = render_picture(r.seek(8), b.t, plain(), 8, r.steps());
+  CHECK_FALSE(has(after, "mark assists"));
+  CHECK_FALSE(has(after, "(mark assist)"));
+}
+
+TEST_CASE("with syscall hand-off off, the P in a syscall is shown held until the syscall returns") {
+  for (bool handoff : {true, false}) {
+    CAPTURE(handoff);
+    TraceBuilder b(1);
+    b.t.header.config = {{"mechanisms", {{"syscall_handoff", handoff}}}};
+    b.create(0, 1, -1, 0, 0).start(0, 1, 0, 0).create(5, 2, 1, 0);
+    b.ev(10, EventKind::GoSysCall, 1, 0, 0, 1'000);
+    b.ev(1'010, EventKind::GoSysExit, 1, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(trace::SysExitPath::FastOldP));
+    b.finish(2'000);
+    Replayer r(b.t);
+    std::string in = render_picture(r.seek(4), b.t, plain(), 4, r.steps());
+    CHECK(has(line_with(in, "P0"), "/ syscall G1"));
+    CHECK(has(line_with(in, "P0"), "held") == !handoff);
+    CHECK(has(in, "P0 stays with M0 until G1's syscall returns: syscall hand-off is off") == !handoff);
+    CHECK(has(in, "M0 in syscall G1, P0 held (hand-off off)") == !handoff);
+    CHECK(has(in, "M0 in syscall G1, P0 held"));
+    std::string back = render_picture(r.seek(5), b.t, plain(), 5, r.steps());
+    CHECK(has(line_with(back, "P0"), "> G1"));
+    CHECK_FALSE(has(back, "stays with"));
+  }
+}

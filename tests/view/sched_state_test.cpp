@@ -283,3 +283,42 @@ TEST_CASE("A G started from the global queue brings globrunqget's batch to the l
   CHECK(s.ps[1].runq == std::deque<std::int32_t>{3, 4});
   CHECK(s.global == std::deque<std::int32_t>{6});
 }
+
+TEST_CASE("GC mark assists: the G assists from GCMarkAssistStart to Done, or until it stops running") {
+  auto b = main_running(1);
+  b.ev(100, EventKind::GCMarkAssistStart, 1, 0, 0, 4096);
+  SchedState s = replay(b.t);
+  CHECK(s.gs[1].assisting);
+  CHECK(s.gs[1].assist_debt == 4096);
+  CHECK(s.gs[1].assist_since == 100);
+  b.ev(200, EventKind::GCMarkAssistDone, 1, 0, 0);
+  CHECK_FALSE(replay(b.t).gs[1].assisting);
+  // A G that blocks, yields or enters a syscall mid-assist no longer assists.
+  auto c = main_running(1);
+  c.ev(100, EventKind::GCMarkAssistStart, 1, 0, 0, 4096).ev(150, EventKind::GoSched, 1, 0, 0);
+  CHECK_FALSE(replay(c.t).gs[1].assisting);
+  auto d = main_running(1);
+  d.ev(100, EventKind::GCMarkAssistStart, 1, 0, 0, 4096).ev(150, EventKind::GoSysCall, 1, 0, 0, 10);
+  CHECK_FALSE(replay(d.t).gs[1].assisting);
+}
+
+TEST_CASE("syscall_handoff comes from the header's config; the replay of a kept P is the same either way") {
+  for (bool handoff : {true, false}) {
+    CAPTURE(handoff);
+    auto b = main_running(1);
+    b.t.header.config = {{"mechanisms", {{"syscall_handoff", handoff}}}};
+    b.ev(100, EventKind::GoSysCall, 1, 0, 0, 1'000);
+    SchedState s = replay(b.t);
+    CHECK(s.syscall_handoff == handoff);
+    CHECK(s.ps[0].status == PStatus::Syscall);
+    CHECK(s.ps[0].m == 0);
+    CHECK(s.ms[0].p == 0);
+    CHECK(s.ms[0].status() == MStatus::Syscall);
+    b.ev(1'100, EventKind::GoSysExit, 1, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(trace::SysExitPath::FastOldP));
+    s = replay(b.t);
+    CHECK(s.ps[0].status == PStatus::Running);
+    CHECK(s.ps[0].g == 1);
+    CHECK(s.gs[1].status == GStatus::Running);
+  }
+  CHECK(SchedState(trace::TraceHeader{}).syscall_handoff);
+}

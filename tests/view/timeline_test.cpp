@@ -278,3 +278,79 @@ TEST_CASE("GC and stop-the-world show on the GC lane") {
   CHECK(gc->cells[col(4'000)].kind == CellKind::GCMark);
   CHECK(gc->cells[col(8'000)].kind == CellKind::Empty);
 }
+
+TEST_CASE("a GC mark assist is drawn on the G's P, M and G lanes between its start and done") {
+  // G1 runs on P0/M0 0..100us; it assists 30us..60us (GCMarkAssistStart/Done).
+  const trace::Nanos t0 = 30'000, t1 = 60'000, end = 100'000;
+  TraceBuilder b(1);
+  b.create(0, 1, -1, 0, 0).start(0, 1, 0, 0);
+  b.ev(t0, EventKind::GCMarkAssistStart, 1, 0, 0, 64 << 10);
+  b.ev(t1, EventKind::GCMarkAssistDone, 1, 0, 0);
+  b.end(end, 1, 0, 0).finish(end);
+  TimelineOptions o = plain(108);
+  o.by_g = true;
+  std::string error;
+  auto tl = build_timeline(b.t, o, &error);
+  REQUIRE(tl);
+  int cols = tl->columns;
+  auto col = [&](trace::Nanos t) { return static_cast<int>(t * cols / end); };
+  const Lane* p0 = tl->find(LaneKind::P, 0);
+  const Lane* m0 = tl->find(LaneKind::M, 0);
+  const Lane* g1 = tl->find(LaneKind::G, 1);
+  REQUIRE(p0);
+  REQUIRE(m0);
+  REQUIRE(g1);
+  int assist_cols = 0;
+  for (int c = 0; c < cols; ++c) {
+    CAPTURE(c);
+    // Columns wholly inside the assist are the assist; wholly outside, the run.
+    bool inside = c >= col(t0) + 1 && c + 1 <= col(t1);
+    bool outside = c + 1 <= col(t0) || c >= col(t1) + 1;
+    if (inside) {
+      ++assist_cols;
+      CHECK(p0->cells[c].kind == CellKind::Assist);
+      CHECK(p0->cells[c].id == 1);
+      CHECK(m0->cells[c].kind == CellKind::Assist);
+      CHECK(m0->cells[c].id == 1);
+      CHECK(g1->cells[c].kind == CellKind::Assist);
+      CHECK(g1->cells[c].id == 0);  // on a G lane: the P
+    } else if (outside) {
+      CHECK(p0->cells[c].kind == CellKind::Run);
+      CHECK(m0->cells[c].kind == CellKind::Run);
+      CHECK(g1->cells[c].kind == CellKind::Run);
+    }
+  }
+  CHECK(assist_cols >= 25);
+  std::string text = render_timeline(*tl, b.t, o);
+  std::string p0_line = lane_line(text, "P0");
+  std::string cells = p0_line.substr(static_cast<std::size_t>(tl->label_width));
+  // The label starts the span (its first column may be shared with the run).
+  std::size_t label_at = cells.find("G1 assist");
+  CHECK(label_at >= static_cast<std::size_t>(col(t0)));
+  CHECK(label_at <= static_cast<std::size_t>(col(t0)) + 1);
+  CHECK(cells[static_cast<std::size_t>(col(t1)) - 1] == '*');
+  CHECK(cells.find('*') > static_cast<std::size_t>(col(t0)));
+  CHECK(text.find("* a G in a GC mark assist") != std::string::npos);
+  // The same G running and assisting in one column is one G, not contention.
+  for (const Cell& c : p0->cells) CHECK(c.kind != CellKind::Mix);
+}
+
+TEST_CASE("the syscall legend says when hand-off is off and the P is never retaken") {
+  TraceBuilder b(1);
+  b.create(0, 1, -1, 0, 0).start(0, 1, 0, 0);
+  b.ev(2'000, EventKind::GoSysCall, 1, 0, 0, 6'000);
+  b.ev(8'000, EventKind::GoSysExit, 1, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(trace::SysExitPath::FastOldP));
+  b.end(9'000, 1, 0, 0).finish(10'000);
+  for (bool handoff : {true, false}) {
+    CAPTURE(handoff);
+    b.t.header.config = {{"mechanisms", {{"syscall_handoff", handoff}}}};
+    std::string error;
+    auto tl = build_timeline(b.t, plain(90), &error);
+    REQUIRE(tl);
+    CHECK(tl->syscall_handoff == handoff);
+    const Lane* p0 = tl->find(LaneKind::P, 0);
+    CHECK(p0->cells[static_cast<std::size_t>(5'000 * tl->columns / 10'000)].kind == CellKind::SyscallHeld);
+    std::string text = render_timeline(*tl, b.t, plain(90));
+    CHECK((text.find("hand-off off: never retaken") != std::string::npos) == !handoff);
+  }
+}

@@ -55,6 +55,12 @@
   // Enumerations carried in Event.reason (event.h).
   const Q = { Runnext: 0, Local: 1, Global: 2, Direct: 3 };
   const PREEMPT_YIELD = 2;
+  // Why codes the replay needs (GoStart from the global queue brings a batch).
+  const whyIndex = (name, fallback) => {
+    const i = (NAMES.whys || []).indexOf(name);
+    return i >= 0 ? i : fallback;
+  };
+  const W = { StartGlobal: whyIndex('StartGlobal', 3), StartFairness: whyIndex('StartFairness', 4) };
   const BLOCK = { Sleep: 6, NetWait: 7, Syscall: 9 };
   const STW_NAMES = ['sweep termination', 'mark termination'];
 
@@ -94,11 +100,16 @@
     for (let i = 0; i < why.exception_index.length; i++)
       tr.exceptions.set(why.exception_index[i], why.strings[why.exception_string[i]]);
     const cfg = tr.header.config || {};
-    // As SchedState(header) reads them: go.local_runq_size, mechanisms.runnext.
-    const rq = deepGet(cfg, ['go', 'local_runq_size']);
+    // As SchedState(header) reads them: constants.local_runq_size,
+    // mechanisms.runnext and mechanisms.syscall_handoff.
+    const rq = deepGet(cfg, ['constants', 'local_runq_size']);
     tr.runqSize = Number.isInteger(rq) && rq > 1 ? rq : 256;
     const rn = deepGet(cfg, ['mechanisms', 'runnext']);
     tr.runnext = typeof rn === 'boolean' ? rn : true;
+    // Hand-off off: sysmon never retakes a P whose M is in a syscall, so
+    // the P waits for its M (the picture says so).
+    const ho = deepGet(cfg, ['mechanisms', 'syscall_handoff']);
+    tr.handoff = typeof ho === 'boolean' ? ho : true;
     tr.label = String.fromCharCode(65 + index);
     return tr;
   }
@@ -192,6 +203,7 @@
       this.gBlock = new Uint8Array(nG);
       this.gReady = new Float64Array(nG).fill(-1);
       this.gAssist = new Uint8Array(nG);
+      this.gDebt = new Float64Array(nG);
       this.ps = [];
       for (let p = 0; p < (tr.header.gomaxprocs | 0); p++) this.ps.push(newP());
       this.ms = [];
@@ -206,7 +218,7 @@
     clone() {
       const s = Object.create(Sched.prototype);
       s.tr = this.tr;
-      for (const f of ['gStatus', 'gWhere', 'gP', 'gM', 'gFn', 'gBlock', 'gReady', 'gAssist']) s[f] = this[f].slice();
+      for (const f of ['gStatus', 'gWhere', 'gP', 'gM', 'gFn', 'gBlock', 'gReady', 'gAssist', 'gDebt']) s[f] = this[f].slice();
       s.ps = this.ps.map((p) => Object.assign({}, p, { runq: p.runq.slice() }));
       s.ms = this.ms.map((m) => Object.assign({}, m));
       s.global = this.global.slice();
@@ -256,6 +268,7 @@
       if (this.hasP(p) && this.ps[p].g === g) this.P(p).g = -1;
       if (this.hasM(m) && this.ms[m].g === g) this.M(m).g = -1;
       this.gP[g] = -1; this.gM[g] = -1;
+      this.gAssist[g] = 0;  // an assist is the G's own time: it ends when the G stops
     }
     makeRunnable(g) {
       this.gStatus[g] = GS.Runnable;
@@ -324,7 +337,19 @@
         }
         case K.GoStart: {
           if (!hasG) break;
+          // globrunqget: a G from the global queue brings a batch along to
+          // the local queue (the trace records only the G that runs).
+          let batch = 0;
+          if ((tr.w[i] === W.StartGlobal || tr.w[i] === W.StartFairness) && hasP &&
+              this.gStatus[g] === GS.Runnable && this.gWhere[g] === GW.Global) {
+            const n = this.global.length;
+            const procs = (tr.header.gomaxprocs | 0) > 0 ? (tr.header.gomaxprocs | 0) : Math.max(1, this.ps.length);
+            batch = Math.min(n, Math.floor(n / procs) + 1);
+            if (tr.w[i] === W.StartFairness) batch = Math.min(batch, 1);
+            batch = Math.min(batch, Math.floor(tr.runqSize / 2));
+          }
           this.unqueue(g);
+          for (let j = 1; j < batch && this.global.length; j++) this.putLocal(p, this.global.shift());
           this.gStatus[g] = GS.Running;
           this.gReady[g] = -1;
           if (hasP) {
@@ -353,6 +378,7 @@
           if (!hasG) break;
           let wasOn = this.gP[g];
           if (!validId(wasOn)) wasOn = p;
+          if (this.gStatus[g] === GS.Runnable) this.unqueue(g);
           this.stopRunning(g);
           this.makeRunnable(g);
           const yieldLocal = k === K.GoPreempt && r === PREEMPT_YIELD;
@@ -375,6 +401,7 @@
           const q = validId(this.gP[g]) ? this.gP[g] : p;
           const mm = validId(this.gM[g]) ? this.gM[g] : m;
           this.gStatus[g] = GS.Syscall;
+          this.gAssist[g] = 0;
           this.gM[g] = mm; this.gP[g] = -1;
           if (validId(q)) {
             const P = this.P(q);
@@ -491,7 +518,7 @@
           break;
         case K.STWStart: this.stw = true; this.stwKind = r; break;
         case K.STWDone: this.stw = false; break;
-        case K.GCMarkAssistStart: if (hasG) this.gAssist[g] = 1; break;
+        case K.GCMarkAssistStart: if (hasG) { this.gAssist[g] = 1; this.gDebt[g] = a0; } break;
         case K.GCMarkAssistDone: if (hasG) this.gAssist[g] = 0; break;
         case K.GCWorkerStart:
           if (!hasP) break;
@@ -529,6 +556,8 @@
     const arrows = [];  // flat: t0, p0, g0, t1, p1, g1, kind (1: creation)
     const pendingFrom = new Map();  // g -> [t, fromP, fromG, kind]
     const steals = [], handoffs = [], gcSpans = [], stwSpans = [], workers = [];
+    const assists = [];  // flat: t0, t1, g, p (GCMarkAssistStart .. Done, or until the G stops)
+    const assistOpen = new Map();  // g -> [t0, p]
     const counters = new Map();  // counter id * 1024 + (p + 1) -> {t: [], v: []}
     const checkpoints = [];
     const every = checkpointEvery(tr.n);
@@ -567,6 +596,12 @@
         mLast[m] = st; ml[m].s.push(t); ml[m].st.push(st);
       }
       if (hasG) {
+        if (k === K.GCMarkAssistStart && s.gAssist[g]) assistOpen.set(g, [t, s.gP[g]]);
+        else if (assistOpen.size && !s.gAssist[g] && assistOpen.has(g)) {  // cheap when no assist is open
+          const [t0, p0] = assistOpen.get(g);
+          assists.push(t0, t, g, p0);
+          assistOpen.delete(g);
+        }
         const after = s.gStatus[g];
         if (after !== before) {
           if (!gl[g]) gl[g] = { s: [], st: [] };
@@ -608,6 +643,7 @@
     if (gcOpen >= 0) gcSpans.push(gcOpen, end, gcCycle);
     if (stwOpen >= 0) stwSpans.push(stwOpen, end, stwKind);
     for (const [p, t0] of workerOpen) workers.push(t0, end, p);
+    for (const [g, [t0, p0]] of assistOpen) assists.push(t0, end, g, p0);
     laneP(Math.max(s.ps.length, tr.header.gomaxprocs | 0) - 1);
     tr.pLanes = pl.map((L) => {
       const n = L.s.length;
@@ -626,6 +662,25 @@
     tr.arrows = Float64Array.from(arrows);
     tr.steals = steals; tr.handoffs = handoffs;
     tr.gcSpans = gcSpans; tr.stwSpans = stwSpans; tr.workers = workers;
+    tr.assists = assists;
+    // Per G and per P, for their lanes: the indices of their assists. The
+    // assists of one P never overlap (one G at a time), so sorted by start
+    // they are sorted by end too, and a frame finds the visible ones by
+    // binary search.
+    tr.gAssists = new Map();
+    const byP = new Map();
+    for (let k = 0; k < assists.length; k += 4) {
+      const g = assists[k + 2], p = assists[k + 3];
+      if (!tr.gAssists.has(g)) tr.gAssists.set(g, []);
+      tr.gAssists.get(g).push(k);
+      if (!byP.has(p)) byP.set(p, []);
+      byP.get(p).push(k);
+    }
+    tr.pAssists = new Map();
+    for (const [p, ks] of byP) {
+      ks.sort((a, b) => assists[a] - assists[b]);
+      tr.pAssists.set(p, { s: Float64Array.from(ks, (k) => assists[k]), e: Float64Array.from(ks, (k) => assists[k + 1]) });
+    }
     tr.counters = new Map();
     for (const [key, c] of counters) {
       const v = Float64Array.from(c.v);
@@ -926,7 +981,11 @@
       }
       i++;
     }
-    // GC mark workers: a hatched band at the bottom of the lane.
+    // GC mark assists: the assisting G's slice hatched, with a purple band
+    // on top (mark workers have theirs at the bottom).
+    const PA = tr.pAssists.get(p);
+    if (PA) for (let k = lowerBound(PA.e, t0); k < PA.s.length && PA.s[k] <= t1; k++) drawAssist(X(PA.s[k]), X(PA.e[k]), y + 3, h - 6);
+    // GC mark workers: a band at the bottom of the lane.
     const W = tr.workers;
     for (let k = 0; k < W.length; k += 3) {
       if (W[k + 2] !== p || W[k + 1] < t0 || W[k] > t1) continue;
@@ -955,6 +1014,25 @@
       ctx.fillStyle = '#D55E00'; ctx.strokeStyle = '#000';
       ctx.beginPath(); ctx.moveTo(x, y + h - 9 * S); ctx.lineTo(x + 4 * S, y + h - 4.5 * S); ctx.lineTo(x, y + h); ctx.lineTo(x - 4 * S, y + h - 4.5 * S); ctx.closePath(); ctx.fill(); ctx.stroke();
     }
+  }
+  // Diagonal hatching (made once): the mark of a GC mark assist, over the
+  // G's own colour, so it reads as "this G, but marking for the GC".
+  const hatches = new Map();  // 2d context -> its pattern
+  function hatchPattern(c2d) {
+    if (hatches.has(c2d)) return hatches.get(c2d);
+    const c = document.createElement('canvas');
+    c.width = 6; c.height = 6;
+    const x = c.getContext('2d');
+    x.strokeStyle = 'rgba(0,0,0,.45)'; x.lineWidth = 1.5;  // light: the slice's label stays readable
+    x.beginPath(); x.moveTo(-1, 7); x.lineTo(7, -1); x.moveTo(-1, 1); x.lineTo(1, -1); x.moveTo(5, 7); x.lineTo(7, 5); x.stroke();
+    const pat = c2d.createPattern(c, 'repeat');
+    hatches.set(c2d, pat);
+    return pat;
+  }
+  function drawAssist(x0, x1, y, h, c2d = ctx) {
+    const w = Math.max(1, x1 - x0);
+    c2d.fillStyle = hatchPattern(c2d); c2d.fillRect(x0, y, w, h);
+    c2d.fillStyle = '#CC79A7'; c2d.fillRect(x0, y, w, Math.max(2, Math.round(h / 6)));
   }
   function lowerBound4(arr, x) {
     let lo = 0, hi = arr.length / 4;
@@ -994,6 +1072,12 @@
       if (st === GS.Running) return fc;
       return G_COLORS[st] || null;
     }, tr.tEnd);
+    const mine = tr.gAssists.get(g);
+    if (mine) for (const k of mine) {
+      const A = tr.assists;
+      if (A[k + 1] < t0 || A[k] > t1) continue;
+      drawAssist(X(A[k]), X(A[k + 1]), y + 1, h - 2);
+    }
   }
   function drawGCLane(tr, y, h, X, t0, t1, font) {
     const G = tr.gcSpans;
@@ -1106,6 +1190,44 @@
     ctx.closePath(); ctx.fill();
   }
 
+  // The timeline's key: each swatch is drawn by the same code as the lanes.
+  function drawLegend() {
+    const host = document.getElementById('legend');
+    if (!host) return;
+    host.textContent = '';
+    const item = (key, text, paint) => {
+      const span = el('span', { class: 'key', 'data-key': key });
+      const cv = el('canvas', { width: '24', height: '12' });
+      const c2d = cv.getContext('2d');
+      paint(c2d, 24, 12);
+      span.appendChild(cv);
+      span.appendChild(el('span', null, text));
+      host.appendChild(span);
+    };
+    const fill = (color) => (c2d, w, h) => { c2d.fillStyle = color; c2d.fillRect(0, 0, w, h); };
+    item('run', 'G running (colour: its function)', fill(FN_COLORS[0]));
+    item('assist', 'GC mark assist (the G marks for the GC)', (c2d, w, h) => {
+      c2d.fillStyle = FN_COLORS[0]; c2d.fillRect(0, 0, w, h); drawAssist(0, w, 0, h, c2d);
+    });
+    item('worker', 'GC mark worker on the P', (c2d, w, h) => { c2d.fillStyle = '#CC79A7'; c2d.fillRect(0, h - 4, w, 3); });
+    item('gc', 'GC cycle', fill('#CC79A7'));
+    item('stw', 'stop-the-world', fill('#000'));
+    item('steal', 'steal', (c2d, w) => {
+      c2d.fillStyle = '#000'; c2d.beginPath(); c2d.moveTo(w / 2 - 5, 0); c2d.lineTo(w / 2 + 5, 0); c2d.lineTo(w / 2, 7); c2d.closePath(); c2d.fill();
+    });
+    item('handoff', 'hand-off of the P', (c2d, w, h) => {
+      c2d.fillStyle = '#D55E00'; c2d.strokeStyle = '#000';
+      c2d.beginPath(); c2d.moveTo(w / 2, 1); c2d.lineTo(w / 2 + 4, h / 2); c2d.lineTo(w / 2, h - 1); c2d.lineTo(w / 2 - 4, h / 2); c2d.closePath(); c2d.fill(); c2d.stroke();
+    });
+    item('m-running', 'M running', fill(M_COLORS[MS.Running]));
+    item('m-spinning', 'M spinning', fill(M_COLORS[MS.Spinning]));
+    item('syscall', 'M / G in a syscall', fill(M_COLORS[MS.Syscall]));
+    item('m-idle', 'M idle', fill(M_COLORS[MS.Idle]));
+    item('m-nop', 'M without a P', fill(M_COLORS[MS.NoP]));
+    item('g-runnable', 'G runnable', fill(G_COLORS[GS.Runnable]));
+    item('g-waiting', 'G waiting', fill(G_COLORS[GS.Waiting]));
+  }
+
   // -------------------------------------------------------------- picture
   const MAX_CHIPS = 48;
   function chip(tr, g, cls) {
@@ -1136,17 +1258,30 @@
       h2.appendChild(el('span', null, String(tr.header.scenario_name || '')));
       h2.appendChild(el('span', { class: 'time' }, 'event ' + ui.cursor[ti] + '/' + tr.n + ' \u00b7 t=' + fmtDur(s.now)));
       box.appendChild(h2);
+      const mini = el('canvas', { class: 'mini', 'data-trace': String(ti), title: 'Where this step is in the run (click to go there)' });
+      box.appendChild(mini);
       const procs = el('div', { class: 'procs' });
       s.ps.forEach((P, p) => {
+        // A G paying a mark assist on this P; a P its M keeps through a
+        // syscall because hand-off is off (nobody retakes it).
+        const assist = P.g >= 0 && s.gAssist[P.g] ? P.g : -1;
+        const held = P.status === PS.Syscall && !tr.handoff;
         const d = el('div', {
           class: 'proc', 'data-p': String(p), 'data-status': PS_NAMES[P.status], 'data-m': String(P.m),
           'data-g': String(P.g), 'data-runnext': String(P.runnext), 'data-local': P.runq.join(' '),
-          'data-gcworker': P.gcw ? '1' : '0',
+          'data-gcworker': P.gcw ? '1' : '0', 'data-assist': String(assist), 'data-held': held ? '1' : '0',
         });
         const head = el('div', { class: 'head' });
         head.appendChild(el('span', null, 'P' + p));
-        head.appendChild(el('span', { class: 'st' }, PS_NAMES[P.status] + (P.m >= 0 ? ' on M' + P.m : '') + (P.gcw ? ' \u00b7 GC worker' : '')));
+        head.appendChild(el('span', { class: 'st' }, PS_NAMES[P.status] + (P.m >= 0 ? ' on M' + P.m : '') + (P.gcw ? ' \u00b7 GC worker' : '') +
+          (held ? ' \u00b7 held (hand-off off)' : '')));
         d.appendChild(head);
+        if (held) {
+          const sysG = P.m >= 0 && P.m < s.ms.length ? s.ms[P.m].g : -1;
+          d.appendChild(el('div', { class: 'note held' }, 'stays with M' + P.m + ' until ' + (sysG >= 0 ? 'G' + sysG + '\u2019s' : 'the') +
+            ' syscall returns: hand-off is off, sysmon never retakes it'));
+        }
+        if (assist >= 0) d.appendChild(el('div', { class: 'note assist' }, 'G' + assist + ' is in a GC mark assist (' + fmtBytes(s.gDebt[assist]) + ' of debt)'));
         row('running', d).appendChild(chip(tr, P.g, 'run'));
         row('runnext', d).appendChild(chip(tr, P.runnext));
         chips(tr, P.runq, row('local (' + P.runq.length + ')', d));
@@ -1164,6 +1299,8 @@
         let text = 'M' + m + ' ' + MS_NAMES[st];
         if (M.p >= 0) text += ' P' + M.p;
         if (M.g >= 0) text += ' G' + M.g;
+        if (st === MS.Syscall && M.p >= 0 && !tr.handoff) text += ' (P held, hand-off off)';
+        if (st === MS.Running && M.g >= 0 && s.gAssist[M.g]) text += ' (mark assist)';
         threads.appendChild(el('span', { class: 'thread', 'data-m': String(m), 'data-status': MS_NAMES[st], 'data-p': String(M.p), 'data-g': String(M.g) }, text));
       });
       box.appendChild(threads);
@@ -1180,9 +1317,12 @@
       chips(tr, net, row('netpoller (' + net.length + ')', np));
       const tm = el('div', { class: 'box timers', 'data-gs': timers.join(' ') });
       chips(tr, timers, row('timers (' + timers.length + ')', tm));
-      const gc = el('div', { class: 'box gcstate', 'data-gc': s.gc ? 'on' : 'off', 'data-stw': s.stw ? 'on' : 'off' },
+      const assisting = [];
+      for (let g = 0; g < s.gStatus.length; g++) if (s.gAssist[g] && s.gStatus[g] === GS.Running) assisting.push(g);
+      const gc = el('div', { class: 'box gcstate', 'data-gc': s.gc ? 'on' : 'off', 'data-stw': s.stw ? 'on' : 'off', 'data-assists': assisting.join(' ') },
         (s.gc ? 'GC cycle ' + s.gcCycle + ' marking' : 'GC off') + (s.stw ? ' \u00b7 STOP THE WORLD (' + (STW_NAMES[s.stwKind] || '') + ')' : '') +
-        (s.heapLive >= 0 ? ' \u00b7 heap ' + fmtBytes(s.heapLive) + (s.heapGoal > 0 ? ' / goal ' + fmtBytes(s.heapGoal) : '') : ''));
+        (s.heapLive >= 0 ? ' \u00b7 heap ' + fmtBytes(s.heapLive) + (s.heapGoal > 0 ? ' / goal ' + fmtBytes(s.heapGoal) : '') : '') +
+        (assisting.length ? ' \u00b7 mark assists: ' + assisting.map((g) => 'G' + g).join(' ') : ''));
       others.appendChild(np); others.appendChild(tm); others.appendChild(gc);
       box.appendChild(others);
       // Counts by G status.
@@ -1191,7 +1331,58 @@
       box.appendChild(el('div', { class: 'desc gcounts', 'data-running': String(counts[GS.Running]), 'data-runnable': String(counts[GS.Runnable]), 'data-waiting': String(counts[GS.Waiting]) },
         'Gs: ' + counts[GS.Running] + ' running, ' + counts[GS.Runnable] + ' runnable, ' + counts[GS.Waiting] + ' waiting, ' + counts[GS.Syscall] + ' in syscalls, ' + counts[GS.Dead] + ' done'));
       host.appendChild(box);
+      drawMini(tr, ti, mini, s);
     });
+  }
+  // The mini-timeline over each picture: the whole run (the shared axis),
+  // how many scheduler events fall in each stretch, the GC cycles, the part
+  // the big timeline shows, and where the current step is.
+  const MINI_BINS = 480;
+  function miniBins(tr) {
+    if (tr.miniBins) return tr.miniBins;
+    const b = new Float64Array(MINI_BINS);
+    const span = tMax - tMin;
+    for (let i = 0; i < tr.n; i++) {
+      if (tr.k[i] === K.Counter) continue;
+      b[Math.min(MINI_BINS - 1, Math.max(0, Math.floor(((tr.t[i] - tMin) / span) * MINI_BINS)))]++;
+    }
+    let max = 1;
+    for (let i = 0; i < MINI_BINS; i++) if (b[i] > max) max = b[i];
+    tr.miniBins = { b, max };
+    return tr.miniBins;
+  }
+  function drawMini(tr, ti, cv, s) {
+    const dpr = window.devicePixelRatio || 1;
+    const w = cv.clientWidth || 400, h = cv.clientHeight || 20;
+    cv.width = Math.round(w * dpr); cv.height = Math.round(h * dpr);
+    const c = cv.getContext('2d');
+    c.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const X = (t) => ((t - tMin) / (tMax - tMin)) * w;
+    c.fillStyle = '#f5f5f5'; c.fillRect(0, 0, w, h);
+    const { b, max } = miniBins(tr);
+    c.fillStyle = '#9fb7cc';
+    for (let i = 0; i < MINI_BINS; i++) {
+      if (!b[i]) continue;
+      const bh = Math.max(1, Math.sqrt(b[i] / max) * (h - 5));
+      c.fillRect((i / MINI_BINS) * w, h - 4 - bh, Math.max(1, w / MINI_BINS), bh);
+    }
+    const G = tr.gcSpans;
+    c.fillStyle = '#CC79A7';
+    for (let k = 0; k < G.length; k += 3) c.fillRect(X(G[k]), h - 3, Math.max(1, X(G[k + 1]) - X(G[k])), 3);
+    c.strokeStyle = 'rgba(0,0,0,.5)'; c.lineWidth = 1;
+    c.strokeRect(Math.max(0, X(ui.t0)) + 0.5, 0.5, Math.max(1, Math.min(w, X(ui.t1)) - Math.max(0, X(ui.t0)) - 1), h - 1);
+    const T = ui.cursor[ti] > 0 ? tr.t[ui.cursor[ti] - 1] : (tr.n ? tr.t[0] : 0);
+    const x = X(T);
+    c.fillStyle = '#000'; c.fillRect(Math.round(x) - 1, 0, 2, h);
+    c.beginPath(); c.moveTo(x - 5, 0); c.lineTo(x + 5, 0); c.lineTo(x, 6); c.closePath(); c.fill();
+    cv.dataset.cursorT = String(T);
+    cv.dataset.cursorX = String(x);
+    cv.dataset.t0 = String(tMin); cv.dataset.t1 = String(tMax);
+    cv.onclick = (e) => {
+      const t = tMin + (e.offsetX / w) * (tMax - tMin);
+      if (ti !== ui.focus) setFocus(ti);
+      setCursor(upperBound(tr.t, t));
+    };
   }
   function fmtBytes(b) {
     if (b < 1024) return b + 'B';
@@ -1521,6 +1712,7 @@
   document.getElementById('title').textContent = 'gosim \u2014 ' + title;
   drawTimeline();
   perf.timelineDrawn = performance.now();
+  drawLegend();
   drawPictures(); drawWhy(); drawLog();
   perf.pictureDrawn = performance.now();
   requestAnimationFrame(() => {
@@ -1538,5 +1730,11 @@
   api.view = () => ({ t0: ui.t0, t1: ui.t1, focus: ui.focus, big: ui.big, showG: ui.showG, playing: ui.playing,
     skipCounters: ui.skipCounters });
   api.whyWords = (ti, i) => whyWords(traces[ti], i);
+  // What the timeline draws from, and where (device-independent CSS pixels).
+  api.assists = (ti) => Array.from(traces[ti].assists);
+  api.layout = () => layout && {
+    labelW: layout.labelW, plotW: layout.plotW, axisH: layout.axisH, scrollY: ui.scrollY, t0: ui.t0, t1: ui.t1,
+    lanes: layout.lanes.map((l) => ({ trace: l.tr.index, type: l.type, id: l.id === undefined ? -1 : l.id, y: l.y, h: l.h })),
+  };
   api.firstPaintDone = () => firstPaintDone;
 })();

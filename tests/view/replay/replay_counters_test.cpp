@@ -1,5 +1,5 @@
 // The replayer against the simulator itself: for every bundled scenario (and
-// with runnext off), the run-queue lengths replayed from the scheduling
+// with runnext off, and with syscall hand-off off), the run-queue lengths replayed from the scheduling
 // events equal the simulator's own GlobalRunq/LocalRunq counters, which it
 // samples from its real queues after each instant.
 #include <doctest/doctest.h>
@@ -67,15 +67,50 @@ TEST_CASE("replayed run queues equal the simulator's counters on every bundled s
   for (const auto& entry : std::filesystem::directory_iterator(std::string(GOSIM_SOURCE_DIR) + "/scenarios")) {
     if (entry.path().extension() != ".json") continue;
     for (const std::vector<std::string>& set :
-         {std::vector<std::string>{}, std::vector<std::string>{"mechanisms.runnext=false"}}) {
+         {std::vector<std::string>{}, std::vector<std::string>{"mechanisms.runnext=false"},
+          std::vector<std::string>{"mechanisms.syscall_handoff=false"}}) {
       trace::Trace t = simulate(entry.path().string(), set);
       int checked = 0;
       std::string first;
       int bad = mismatches(t, &checked, &first);
-      CHECK_MESSAGE(bad == 0, entry.path().filename().string(), set.empty() ? "" : " runnext off", ": ", first);
+      CHECK_MESSAGE(bad == 0, entry.path().filename().string(), set.empty() ? "" : " " + set[0], ": ", first);
       CHECK(checked > 0);
     }
     ++scenarios;
   }
   CHECK(scenarios >= 5);
+}
+
+TEST_CASE("with syscall hand-off off, the replayed P stays with the M in the syscall until it returns") {
+  // What the simulator emits with the mechanism off (syscall.cpp: the P stays
+  // with its M): no GoSysBlock, no HandoffP, and a fast GoSysExit to the same
+  // P. The replay must show that P in the syscall state, owned by that M, at
+  // every event in between.
+  trace::Trace t = simulate(std::string(GOSIM_SOURCE_DIR) + "/scenarios/syscall-handoff.json",
+                            {"mechanisms.syscall_handoff=false"});
+  view::SchedState s(t.header);
+  CHECK_FALSE(s.syscall_handoff);
+  std::int32_t in_p = -1, in_m = -1;
+  int inside = 0, syscalls = 0;
+  for (const trace::Event& e : t.events) {
+    CHECK(e.kind != trace::EventKind::GoSysBlock);
+    CHECK(e.kind != trace::EventKind::HandoffP);
+    s.apply(e);
+    if (e.kind == trace::EventKind::GoSysCall) {
+      in_p = e.p;
+      in_m = e.m;
+      ++syscalls;
+    } else if (e.kind == trace::EventKind::GoSysExit) {
+      CHECK(e.p == in_p);
+      CHECK(s.p(in_p)->status == view::PStatus::Running);
+      in_p = -1;
+    } else if (in_p >= 0) {
+      ++inside;
+      CHECK(s.p(in_p)->status == view::PStatus::Syscall);
+      CHECK(s.p(in_p)->m == in_m);
+      CHECK(s.m(in_m)->status() == view::MStatus::Syscall);
+    }
+  }
+  CHECK(syscalls >= 1);
+  CHECK(inside >= 3);
 }
