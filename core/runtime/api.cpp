@@ -28,10 +28,12 @@ void require_goroutine(const char* what) {
 }
 
 void run_function(G* gp) {
-  auto* f = static_cast<std::function<void()>*>(gp->arg);
+  // Owned by this frame from the start: freed on return and when the G is
+  // unwound at the run's end (GoroutineUnwind); gp->arg is freed by the
+  // runtime only for a G that never started.
+  std::unique_ptr<std::function<void()>> f(static_cast<std::function<void()>*>(gp->arg));
+  gp->arg = nullptr;
   (*f)();
-  delete f;
-  getm()->curg->arg = nullptr;
 }
 
 }  // namespace
@@ -47,7 +49,6 @@ Result run(std::function<void()> main, Options o) {
   s->drop_arg = [](void* p) { delete static_cast<std::function<void()>*>(p); };
   auto* f = new std::function<void()>(std::move(main));
   trace::RunOutcome out = run_main(*s, run_function, f, -1, 0);
-  // Goroutines dropped at the end still own their closures: free them.
   Result r;
   r.threads_created = s->mcreated;
   switch (out.status) {
@@ -82,6 +83,7 @@ void blocking(const std::function<void()>& fn) {
   entersyscall(-1);
   fn();
   exitsyscall();
+  unwind_point();  // the run ended during the call: exitsyscall's slow path resumed us to unwind
 }
 
 void syscall_sleep(std::chrono::nanoseconds d) {
@@ -89,6 +91,7 @@ void syscall_sleep(std::chrono::nanoseconds d) {
   entersyscall(d.count());
   blocking_syscall_sleep(d.count());
   exitsyscall();
+  unwind_point();
 }
 
 void checkpoint() {
@@ -114,8 +117,21 @@ std::int64_t goid() {
 
 namespace detail {
 
-runtime::Chan* chan_new(std::size_t elemsize, std::size_t cap) { return new runtime::Chan(elemsize, cap, -1); }
-void chan_free(runtime::Chan* c) { delete c; }
+runtime::Chan* chan_new(std::size_t elemsize, std::size_t cap) {
+  auto* c = new runtime::Chan(elemsize, cap, -1);
+  wait_object_add(c);  // for the unwinder (sched.h)
+  return c;
+}
+void chan_free(runtime::Chan* c) {
+  bool waiters = false;
+  {
+    LockGuard l(c->lock);
+    waiters = c->recvq.first != nullptr || c->sendq.first != nullptr;
+  }
+  // With Gs still parked on it (main returned, say), it lives until the run's
+  // end, as Go's GC would keep it: they may still touch it.
+  wait_object_retire(c, waiters, [](void* p) { delete static_cast<runtime::Chan*>(p); }, c);
+}
 void chan_send(runtime::Chan* c, const void* v) {
   require_goroutine("Chan::send");
   chansend(c, v, true);
@@ -159,8 +175,12 @@ int select(RawCase* cases, int n, bool has_default, bool* recv_ok) {
 
 }  // namespace detail
 
-Mutex::Mutex() : m_(std::make_unique<runtime::Mutex>()) {}
-Mutex::~Mutex() = default;
+Mutex::Mutex() : m_(std::make_unique<runtime::Mutex>()) { wait_object_add(&m_->sema); }
+Mutex::~Mutex() {
+  runtime::Mutex* m = m_.release();
+  bool waiters = (m->state.load(std::memory_order_acquire) >> 3) != 0;  // mutexWaiterShift
+  wait_object_retire(&m->sema, waiters, [](void* p) { delete static_cast<runtime::Mutex*>(p); }, m);
+}
 void Mutex::lock() {
   require_goroutine("Mutex::lock");
   mutex_lock(m_.get());
@@ -171,8 +191,12 @@ void Mutex::unlock() {
 }
 bool Mutex::try_lock() { return mutex_trylock(m_.get()); }
 
-WaitGroup::WaitGroup() : wg_(std::make_unique<runtime::WaitGroup>()) {}
-WaitGroup::~WaitGroup() = default;
+WaitGroup::WaitGroup() : wg_(std::make_unique<runtime::WaitGroup>()) { wait_object_add(&wg_->sema); }
+WaitGroup::~WaitGroup() {
+  runtime::WaitGroup* wg = wg_.release();
+  bool waiters = static_cast<std::uint32_t>(wg->state.load(std::memory_order_acquire)) != 0;
+  wait_object_retire(&wg->sema, waiters, [](void* p) { delete static_cast<runtime::WaitGroup*>(p); }, wg);
+}
 void WaitGroup::add(std::int64_t delta) {
   require_goroutine("WaitGroup::add");
   wg_add(wg_.get(), delta);

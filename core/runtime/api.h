@@ -18,7 +18,8 @@
 //   }, {.procs = 4});
 //
 // Rules, as in Go: everything below must be called from a goroutine (inside
-// rt::run); when main returns the run ends and other goroutines are dropped;
+// rt::run); when main returns the run ends and other goroutines are unwound
+// (GoroutineUnwind below);
 // a deadlock ends the run with Go's message. Unlike Go, one run at a time per
 // process, and channel elements must be trivially copyable (they are copied
 // bytewise into the receiver's stack). Blocking OS calls inside goroutines
@@ -60,7 +61,35 @@ struct Result {
 };
 
 // Runs main as the main goroutine on the calling thread and returns when it returns.
+// Goroutines still parked when the run ends (main returned, deadlock, panic,
+// limit) are unwound before run returns: see GoroutineUnwind.
 Result run(std::function<void()> main, Options options = {});
+
+// Thrown by the runtime inside a goroutine that is still parked (or runnable)
+// when the run ends, at the point where it is blocked (channel, select,
+// mutex, WaitGroup, sleep, syscall, yield, ...), so that its frames are
+// destroyed on its own stack and everything they own is freed. Go simply
+// exits the process instead; a C++ library must give the memory back.
+//
+// Like abi::__forced_unwind (pthread_cancel), it is not a std::exception,
+// and code that catches it with `catch (...)` must rethrow it (`throw;`). A
+// goroutine that swallows it runs on until it returns (fine) or blocks again:
+// then it is left blocked and its remaining frames leak (a message on stderr).
+// Destructors that run during the unwinding may use channels, mutexes and
+// wait groups; if one blocks, it waits until another unwinding goroutine
+// unblocks it, else it is left blocked as above.
+class GoroutineUnwind {
+ public:
+  GoroutineUnwind(const GoroutineUnwind&) = default;
+  const char* what() const noexcept { return "gosim: goroutine unwound at the end of the run"; }
+
+ private:
+  GoroutineUnwind() = default;
+  friend struct UnwindAccess;
+};
+struct UnwindAccess {
+  [[noreturn]] static void throw_unwind() { throw GoroutineUnwind(); }
+};
 
 // go f(): starts a goroutine.
 void go(std::function<void()> f);
