@@ -1404,6 +1404,7 @@ void unwind_resume(M* m, P* p, G* gp) {
     m->curg = gp;
     gp->m = m;
     gp->status.store(GStatus::Running, std::memory_order_release);
+    gp->preempt.store(false, std::memory_order_relaxed);  // finish_run's request: a safe point would park_dead
     fiber_switch(m->g0, gp->fiber);
     McallOp op = m->op;
     m->op = McallOp::None;

@@ -207,6 +207,8 @@ TEST_CASE("unwind: destructors that block are resumed when another unwinding gor
           std::atomic<int>& n;
           ~Sleep() {
             rt::sleep(1ms);  // a timer set while unwinding still fires
+            rt::compute(50us);  // safe points do not stop it
+            rt::checkpoint();
             n++;
           }
         };
