@@ -117,20 +117,36 @@ std::int64_t goid() {
 
 namespace detail {
 
-runtime::Chan* chan_new(std::size_t elemsize, std::size_t cap) {
-  auto* c = new runtime::Chan(elemsize, cap, -1);
-  wait_object_add(c);  // for the unwinder (sched.h)
-  return c;
+// A runtime object with its entry in the unwinder's registry (sched.h).
+struct ChanBox {
+  ChanBox(std::size_t elemsize, std::size_t cap) : c(elemsize, cap, -1) {}
+  runtime::Chan c;
+  WaitNode node;
+};
+struct MutexBox {
+  runtime::Mutex m;
+  WaitNode node;
+};
+struct WaitGroupBox {
+  runtime::WaitGroup wg;
+  WaitNode node;
+};
+
+runtime::Chan* chan_new(std::size_t elemsize, std::size_t cap, ChanBox** box) {
+  auto* b = new ChanBox(elemsize, cap);
+  wait_object_add(&b->node, &b->c);  // for the unwinder (sched.h)
+  *box = b;
+  return &b->c;
 }
-void chan_free(runtime::Chan* c) {
+void chan_free(ChanBox* b) {
   bool waiters = false;
   {
-    LockGuard l(c->lock);
-    waiters = c->recvq.first != nullptr || c->sendq.first != nullptr;
+    LockGuard l(b->c.lock);
+    waiters = b->c.recvq.first != nullptr || b->c.sendq.first != nullptr;
   }
   // With Gs still parked on it (main returned, say), it lives until the run's
   // end, as Go's GC would keep it: they may still touch it.
-  wait_object_retire(c, waiters, [](void* p) { delete static_cast<runtime::Chan*>(p); }, c);
+  wait_object_retire(&b->node, waiters, [](void* p) { delete static_cast<ChanBox*>(p); }, b);
 }
 void chan_send(runtime::Chan* c, const void* v) {
   require_goroutine("Chan::send");
@@ -175,35 +191,33 @@ int select(RawCase* cases, int n, bool has_default, bool* recv_ok) {
 
 }  // namespace detail
 
-Mutex::Mutex() : m_(std::make_unique<runtime::Mutex>()) { wait_object_add(&m_->sema); }
+Mutex::Mutex() : box_(new detail::MutexBox), m_(&box_->m) { wait_object_add(&box_->node, &m_->sema); }
 Mutex::~Mutex() {
-  runtime::Mutex* m = m_.release();
-  bool waiters = (m->state.load(std::memory_order_acquire) >> 3) != 0;  // mutexWaiterShift
-  wait_object_retire(&m->sema, waiters, [](void* p) { delete static_cast<runtime::Mutex*>(p); }, m);
+  bool waiters = (m_->state.load(std::memory_order_acquire) >> 3) != 0;  // mutexWaiterShift
+  wait_object_retire(&box_->node, waiters, [](void* p) { delete static_cast<detail::MutexBox*>(p); }, box_);
 }
 void Mutex::lock() {
   require_goroutine("Mutex::lock");
-  mutex_lock(m_.get());
+  mutex_lock(m_);
 }
 void Mutex::unlock() {
   require_goroutine("Mutex::unlock");
-  mutex_unlock(m_.get());
+  mutex_unlock(m_);
 }
-bool Mutex::try_lock() { return mutex_trylock(m_.get()); }
+bool Mutex::try_lock() { return mutex_trylock(m_); }
 
-WaitGroup::WaitGroup() : wg_(std::make_unique<runtime::WaitGroup>()) { wait_object_add(&wg_->sema); }
+WaitGroup::WaitGroup() : box_(new detail::WaitGroupBox), wg_(&box_->wg) { wait_object_add(&box_->node, &wg_->sema); }
 WaitGroup::~WaitGroup() {
-  runtime::WaitGroup* wg = wg_.release();
-  bool waiters = static_cast<std::uint32_t>(wg->state.load(std::memory_order_acquire)) != 0;
-  wait_object_retire(&wg->sema, waiters, [](void* p) { delete static_cast<runtime::WaitGroup*>(p); }, wg);
+  bool waiters = static_cast<std::uint32_t>(wg_->state.load(std::memory_order_acquire)) != 0;  // Wait()ers
+  wait_object_retire(&box_->node, waiters, [](void* p) { delete static_cast<detail::WaitGroupBox*>(p); }, box_);
 }
 void WaitGroup::add(std::int64_t delta) {
   require_goroutine("WaitGroup::add");
-  wg_add(wg_.get(), delta);
+  wg_add(wg_, delta);
 }
 void WaitGroup::wait() {
   require_goroutine("WaitGroup::wait");
-  wg_wait(wg_.get());
+  wg_wait(wg_);
 }
 
 }  // namespace gosim::rt

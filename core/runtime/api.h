@@ -43,6 +43,12 @@ struct Mutex;
 struct WaitGroup;
 }  // namespace gosim::runtime
 
+namespace gosim::rt::detail {
+struct ChanBox;  // a runtime::Chan and its entry in the unwinder's registry (api.cpp)
+struct MutexBox;
+struct WaitGroupBox;
+}  // namespace gosim::rt::detail
+
 namespace gosim::rt {
 
 struct Options {
@@ -115,8 +121,8 @@ std::int64_t num_threads();
 std::int64_t goid();
 
 namespace detail {
-runtime::Chan* chan_new(std::size_t elemsize, std::size_t cap);
-void chan_free(runtime::Chan* c);
+runtime::Chan* chan_new(std::size_t elemsize, std::size_t cap, ChanBox** box);
+void chan_free(ChanBox* box);
 void chan_send(runtime::Chan* c, const void* v);
 bool chan_try_send(runtime::Chan* c, const void* v);
 bool chan_recv(runtime::Chan* c, void* v);                 // false: closed and empty
@@ -138,8 +144,8 @@ class Chan {
                 "rt::Chan<T> needs a trivially copyable, default-constructible T");
 
  public:
-  explicit Chan(std::size_t capacity = 0) : c_(detail::chan_new(sizeof(T), capacity)) {}
-  ~Chan() { detail::chan_free(c_); }
+  explicit Chan(std::size_t capacity = 0) : c_(detail::chan_new(sizeof(T), capacity, &box_)) {}
+  ~Chan() { detail::chan_free(box_); }
   Chan(const Chan&) = delete;
   Chan& operator=(const Chan&) = delete;
 
@@ -161,6 +167,7 @@ class Chan {
   runtime::Chan* raw() const { return c_; }
 
  private:
+  detail::ChanBox* box_ = nullptr;  // declared first: chan_new sets it while c_ is initialized
   runtime::Chan* c_;
 };
 
@@ -253,7 +260,8 @@ class Mutex {
   bool try_lock();
 
  private:
-  std::unique_ptr<runtime::Mutex> m_;
+  detail::MutexBox* box_;
+  runtime::Mutex* m_;
 };
 
 // sync.WaitGroup.
@@ -268,7 +276,8 @@ class WaitGroup {
   void wait();
 
  private:
-  std::unique_ptr<runtime::WaitGroup> wg_;
+  detail::WaitGroupBox* box_;
+  runtime::WaitGroup* wg_;
 };
 
 }  // namespace gosim::rt

@@ -160,9 +160,11 @@ trace::RunOutcome run_scenario(const scenario::Program& program, trace::TraceSin
     w.wgs.back()->id = static_cast<std::int32_t>(i);
   }
   // For the unwinder at the run's end (sched.h): Gs parked on them are unlinked.
-  for (auto& c : w.chans) wait_object_add(c.get());
-  for (auto& m : w.mutexes) wait_object_add(&m->sema);
-  for (auto& g : w.wgs) wait_object_add(&g->sema);
+  std::vector<WaitNode> nodes(w.chans.size() + w.mutexes.size() + w.wgs.size());
+  std::size_t k = 0;
+  for (auto& c : w.chans) wait_object_add(&nodes[k++], c.get());
+  for (auto& m : w.mutexes) wait_object_add(&nodes[k++], &m->sema);
+  for (auto& g : w.wgs) wait_object_add(&nodes[k++], &g->sema);
   world = &w;
   RunOptions ro;
   ro.config = scn.config;
@@ -172,9 +174,7 @@ trace::RunOutcome run_scenario(const scenario::Program& program, trace::TraceSin
   trace::RunOutcome out = run_main(*s, scenario_g, nullptr, scn.entry, 0);
   if (options.run_ns) *options.run_ns = nanotime() - t0;
   world = nullptr;
-  for (auto& c : w.chans) wait_object_retire(c.get(), false, nullptr, nullptr);
-  for (auto& m : w.mutexes) wait_object_retire(&m->sema, false, nullptr, nullptr);
-  for (auto& g : w.wgs) wait_object_retire(&g->sema, false, nullptr, nullptr);
+  for (WaitNode& n : nodes) wait_object_retire(&n, false, nullptr, nullptr);
   std::vector<TraceBuf*> bufs;
   for (auto& b : s->tracebufs) bufs.push_back(b.get());
   std::vector<trace::Event> events = merge_traces(bufs);

@@ -62,7 +62,6 @@
 #include <cstdio>
 #include <cstring>
 #include <numeric>
-#include <unordered_map>
 
 #include "runtime/api.h"
 #include "runtime/chan.h"
@@ -1326,20 +1325,30 @@ void schedule_loop() {
 
 namespace {
 
-enum class WaitKind : std::uint8_t { Chan, Sema };
-
-struct Retired {
-  void* key;
-  void (*free_fn)(void*);
-  void* owner;
-};
-
-// Every channel and semaphore alive in the process (one run at a time).
+// Every channel and semaphore alive in the process (one run at a time): two
+// intrusive lists, so that registering costs a lock and a few stores.
 struct WaitObjects {
   Lock lock;
-  std::unordered_map<void*, WaitKind> live;
-  std::vector<Retired> retired;  // freed after the run's unwinding
+  WaitNode live;     // sentinel of the circular list of live objects
+  WaitNode retired;  // retired with waiters: freed after the run's unwinding
+  WaitObjects() {
+    live.prev = live.next = &live;
+    retired.prev = retired.next = &retired;
+  }
 };
+
+void wn_unlink(WaitNode* n) {
+  n->prev->next = n->next;
+  n->next->prev = n->prev;
+  n->prev = n->next = nullptr;
+}
+
+void wn_push(WaitNode* head, WaitNode* n) {
+  n->next = head->next;
+  n->prev = head;
+  head->next->prev = n;
+  head->next = n;
+}
 
 WaitObjects& wait_objects() {
   static WaitObjects* w = new WaitObjects;  // never destroyed: used until exit
@@ -1370,21 +1379,27 @@ void unlink_sema(P* p, Sema* s) {
 void unlink_all_waiters(P* p) {
   WaitObjects& w = wait_objects();
   LockGuard l(w.lock);
-  for (auto& [obj, kind] : w.live) {
-    if (kind == WaitKind::Chan) unlink_chan(static_cast<Chan*>(obj));
-    else unlink_sema(p, static_cast<Sema*>(obj));
+  // Retired objects are still linked by their waiters' records.
+  for (WaitNode* head : {&w.live, &w.retired}) {
+    for (WaitNode* n = head->next; n != head; n = n->next) {
+      if (n->is_chan) unlink_chan(static_cast<Chan*>(n->obj));
+      else unlink_sema(p, static_cast<Sema*>(n->obj));
+    }
   }
 }
 
 void free_retired() {
   WaitObjects& w = wait_objects();
-  std::vector<Retired> r;
+  std::vector<WaitNode*> r;
   {
     LockGuard l(w.lock);
-    r.swap(w.retired);
-    for (const Retired& x : r) w.live.erase(x.key);
+    while (w.retired.next != &w.retired) {
+      WaitNode* n = w.retired.next;
+      wn_unlink(n);
+      r.push_back(n);
+    }
   }
-  for (const Retired& x : r) x.free_fn(x.owner);
+  for (WaitNode* n : r) n->free_fn(n->owner);  // frees n too
 }
 
 // A G that never ran has no frames: only its closure to free.
@@ -1530,27 +1545,33 @@ void unwind_abandoned(Sched& s, M* m) {
 
 }  // namespace
 
-void wait_object_add(Chan* c) {
+void wait_object_add(WaitNode* n, Chan* c) {
+  n->obj = c;
+  n->is_chan = true;
   WaitObjects& w = wait_objects();
   LockGuard l(w.lock);
-  w.live.emplace(c, WaitKind::Chan);
+  wn_push(&w.live, n);
 }
 
-void wait_object_add(Sema* s) {
+void wait_object_add(WaitNode* n, Sema* s) {
+  n->obj = s;
+  n->is_chan = false;
   WaitObjects& w = wait_objects();
   LockGuard l(w.lock);
-  w.live.emplace(s, WaitKind::Sema);
+  wn_push(&w.live, n);
 }
 
-void wait_object_retire(void* key, bool has_waiters, void (*free_fn)(void*), void* owner) {
+void wait_object_retire(WaitNode* n, bool has_waiters, void (*free_fn)(void*), void* owner) {
   WaitObjects& w = wait_objects();
   {
     LockGuard l(w.lock);
-    if (has_waiters && sched != nullptr) {
-      w.retired.push_back({key, free_fn, owner});
+    wn_unlink(n);
+    if (has_waiters && free_fn && sched != nullptr) {
+      n->free_fn = free_fn;
+      n->owner = owner;
+      wn_push(&w.retired, n);
       return;
     }
-    w.live.erase(key);
   }
   if (free_fn) free_fn(owner);
 }

@@ -150,12 +150,22 @@ bool runqempty(P* p);
 // wait groups) are registered here by their owners (api.cpp, run_scenario.cpp).
 struct Chan;
 struct Sema;
-void wait_object_add(Chan* c);
-void wait_object_add(Sema* s);
-// The owner is done with the object registered as key. With a run in progress and waiters still
-// parked on it (they may still touch it, as Go's GC would keep it alive),
-// free_fn(owner) runs after the run's unwinding; else now.
-void wait_object_retire(void* key, bool has_waiters, void (*free_fn)(void*), void* owner);
+// An intrusive registry entry, allocated with the object it registers.
+struct WaitNode {
+  void* obj = nullptr;  // a Chan* or a Sema*
+  bool is_chan = false;
+  WaitNode* prev = nullptr;
+  WaitNode* next = nullptr;
+  void (*free_fn)(void*) = nullptr;  // retired: frees owner after the unwinding
+  void* owner = nullptr;
+};
+void wait_object_add(WaitNode* n, Chan* c);
+void wait_object_add(WaitNode* n, Sema* s);
+// The owner is done with n's object. With a run in progress and waiters
+// still parked on it (they may still touch it, as Go's GC would keep it
+// alive), free_fn(owner) runs after the run's unwinding; else now (free_fn
+// may be null). n must stay valid until free_fn runs.
+void wait_object_retire(WaitNode* n, bool has_waiters, void (*free_fn)(void*), void* owner);
 // After a G resumes from a direct switch to g0 (exitsyscall's slow path):
 // throws GoroutineUnwind if the unwinder asked for it.
 void unwind_point();
