@@ -1507,8 +1507,10 @@ void unwind_abandoned(Sched& s, M* m) {
     if (!gp->started) free_unstarted(gp);
     else gp->unwind = kUnwindRequested;
   }
-  for (auto it = gs.rbegin(); it != gs.rend(); ++it) {
-    if ((*it)->unwind == kUnwindRequested) unwind_resume(m, p, *it);
+  // Newest first (G structs are recycled, so allg is not in goid order).
+  std::sort(gs.begin(), gs.end(), [](const G* a, const G* b) { return a->goid > b->goid; });
+  for (G* gp : gs) {
+    if (gp->unwind == kUnwindRequested) unwind_resume(m, p, gp);
     unwind_drain(m, p);
   }
 

@@ -454,3 +454,47 @@ TEST_CASE("unwind: a failed scenario run unwinds goroutines in netwait, syscall,
     CHECK(fds_now() == f0);  // netwait's timerfds closed
   }
 }
+
+TEST_CASE("unwind: children are unwound before their parents, also on recycled G structs") {
+  // A child's deferred wg.done() touches its parent's WaitGroup: unwinding the
+  // parent first would free it under the child (ASan: heap-use-after-free).
+  std::atomic<int> done_guards{0}, ready{0};
+  rt::Result r = rt::run(
+      [&] {
+        {
+          rt::WaitGroup warm;  // dead Gs on the free list: the next ones reuse their structs
+          for (int i = 0; i < 6; i++) {
+            warm.add(1);
+            rt::go([&] { warm.done(); });
+          }
+          warm.wait();
+        }
+        rt::Chan<int> never;
+        rt::go([&] {
+          rt::WaitGroup wg;
+          wg.add(3);
+          struct Done {
+            rt::WaitGroup& wg;
+            std::atomic<int>& n;
+            ~Done() {
+              wg.done();
+              n++;
+            }
+          };
+          for (int i = 0; i < 3; i++) {
+            rt::go([&] {
+              Done d{wg, done_guards};
+              ready++;
+              never.recv();
+            });
+          }
+          ready++;
+          never.recv();
+        });
+        while (ready.load() < 4) rt::yield();
+        never.recv();  // deadlock
+      },
+      {.procs = 1});
+  CHECK(r.status == rt::Result::Status::Deadlock);
+  CHECK(done_guards.load() == 3);
+}
