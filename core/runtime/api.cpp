@@ -28,10 +28,12 @@ void require_goroutine(const char* what) {
 }
 
 void run_function(G* gp) {
-  auto* f = static_cast<std::function<void()>*>(gp->arg);
+  // Owned by this frame from the start: freed on return and when the G is
+  // unwound at the run's end (GoroutineUnwind); gp->arg is freed by the
+  // runtime only for a G that never started.
+  std::unique_ptr<std::function<void()>> f(static_cast<std::function<void()>*>(gp->arg));
+  gp->arg = nullptr;
   (*f)();
-  delete f;
-  getm()->curg->arg = nullptr;
 }
 
 }  // namespace
@@ -47,7 +49,6 @@ Result run(std::function<void()> main, Options o) {
   s->drop_arg = [](void* p) { delete static_cast<std::function<void()>*>(p); };
   auto* f = new std::function<void()>(std::move(main));
   trace::RunOutcome out = run_main(*s, run_function, f, -1, 0);
-  // Goroutines dropped at the end still own their closures: free them.
   Result r;
   r.threads_created = s->mcreated;
   switch (out.status) {
@@ -82,6 +83,7 @@ void blocking(const std::function<void()>& fn) {
   entersyscall(-1);
   fn();
   exitsyscall();
+  unwind_point();  // the run ended during the call: exitsyscall's slow path resumed us to unwind
 }
 
 void syscall_sleep(std::chrono::nanoseconds d) {
@@ -89,6 +91,7 @@ void syscall_sleep(std::chrono::nanoseconds d) {
   entersyscall(d.count());
   blocking_syscall_sleep(d.count());
   exitsyscall();
+  unwind_point();
 }
 
 void checkpoint() {
@@ -114,8 +117,37 @@ std::int64_t goid() {
 
 namespace detail {
 
-runtime::Chan* chan_new(std::size_t elemsize, std::size_t cap) { return new runtime::Chan(elemsize, cap, -1); }
-void chan_free(runtime::Chan* c) { delete c; }
+// A runtime object with its entry in the unwinder's registry (sched.h).
+struct ChanBox {
+  ChanBox(std::size_t elemsize, std::size_t cap) : c(elemsize, cap, -1) {}
+  runtime::Chan c;
+  WaitNode node;
+};
+struct MutexBox {
+  runtime::Mutex m;
+  WaitNode node;
+};
+struct WaitGroupBox {
+  runtime::WaitGroup wg;
+  WaitNode node;
+};
+
+runtime::Chan* chan_new(std::size_t elemsize, std::size_t cap, ChanBox** box) {
+  auto* b = new ChanBox(elemsize, cap);
+  wait_object_add(&b->node, &b->c);  // for the unwinder (sched.h)
+  *box = b;
+  return &b->c;
+}
+void chan_free(ChanBox* b) {
+  bool waiters = false;
+  {
+    LockGuard l(b->c.lock);
+    waiters = b->c.recvq.first != nullptr || b->c.sendq.first != nullptr;
+  }
+  // With Gs still parked on it (main returned, say), it lives until the run's
+  // end, as Go's GC would keep it: they may still touch it.
+  wait_object_retire(&b->node, waiters, [](void* p) { delete static_cast<ChanBox*>(p); }, b);
+}
 void chan_send(runtime::Chan* c, const void* v) {
   require_goroutine("Chan::send");
   chansend(c, v, true);
@@ -159,27 +191,33 @@ int select(RawCase* cases, int n, bool has_default, bool* recv_ok) {
 
 }  // namespace detail
 
-Mutex::Mutex() : m_(std::make_unique<runtime::Mutex>()) {}
-Mutex::~Mutex() = default;
+Mutex::Mutex() : box_(new detail::MutexBox), m_(&box_->m) { wait_object_add(&box_->node, &m_->sema); }
+Mutex::~Mutex() {
+  bool waiters = (m_->state.load(std::memory_order_acquire) >> 3) != 0;  // mutexWaiterShift
+  wait_object_retire(&box_->node, waiters, [](void* p) { delete static_cast<detail::MutexBox*>(p); }, box_);
+}
 void Mutex::lock() {
   require_goroutine("Mutex::lock");
-  mutex_lock(m_.get());
+  mutex_lock(m_);
 }
 void Mutex::unlock() {
   require_goroutine("Mutex::unlock");
-  mutex_unlock(m_.get());
+  mutex_unlock(m_);
 }
-bool Mutex::try_lock() { return mutex_trylock(m_.get()); }
+bool Mutex::try_lock() { return mutex_trylock(m_); }
 
-WaitGroup::WaitGroup() : wg_(std::make_unique<runtime::WaitGroup>()) {}
-WaitGroup::~WaitGroup() = default;
+WaitGroup::WaitGroup() : box_(new detail::WaitGroupBox), wg_(&box_->wg) { wait_object_add(&box_->node, &wg_->sema); }
+WaitGroup::~WaitGroup() {
+  bool waiters = static_cast<std::uint32_t>(wg_->state.load(std::memory_order_acquire)) != 0;  // Wait()ers
+  wait_object_retire(&box_->node, waiters, [](void* p) { delete static_cast<detail::WaitGroupBox*>(p); }, box_);
+}
 void WaitGroup::add(std::int64_t delta) {
   require_goroutine("WaitGroup::add");
-  wg_add(wg_.get(), delta);
+  wg_add(wg_, delta);
 }
 void WaitGroup::wait() {
   require_goroutine("WaitGroup::wait");
-  wg_wait(wg_.get());
+  wg_wait(wg_);
 }
 
 }  // namespace gosim::rt

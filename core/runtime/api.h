@@ -18,7 +18,8 @@
 //   }, {.procs = 4});
 //
 // Rules, as in Go: everything below must be called from a goroutine (inside
-// rt::run); when main returns the run ends and other goroutines are dropped;
+// rt::run); when main returns the run ends and other goroutines are unwound
+// (GoroutineUnwind below);
 // a deadlock ends the run with Go's message. Unlike Go, one run at a time per
 // process, and channel elements must be trivially copyable (they are copied
 // bytewise into the receiver's stack). Blocking OS calls inside goroutines
@@ -42,6 +43,12 @@ struct Mutex;
 struct WaitGroup;
 }  // namespace gosim::runtime
 
+namespace gosim::rt::detail {
+struct ChanBox;  // a runtime::Chan and its entry in the unwinder's registry (api.cpp)
+struct MutexBox;
+struct WaitGroupBox;
+}  // namespace gosim::rt::detail
+
 namespace gosim::rt {
 
 struct Options {
@@ -60,7 +67,35 @@ struct Result {
 };
 
 // Runs main as the main goroutine on the calling thread and returns when it returns.
+// Goroutines still parked when the run ends (main returned, deadlock, panic,
+// limit) are unwound before run returns: see GoroutineUnwind.
 Result run(std::function<void()> main, Options options = {});
+
+// Thrown by the runtime inside a goroutine that is still parked (or runnable)
+// when the run ends, at the point where it is blocked (channel, select,
+// mutex, WaitGroup, sleep, syscall, yield, ...), so that its frames are
+// destroyed on its own stack and everything they own is freed. Go simply
+// exits the process instead; a C++ library must give the memory back.
+//
+// Like abi::__forced_unwind (pthread_cancel), it is not a std::exception,
+// and code that catches it with `catch (...)` must rethrow it (`throw;`). A
+// goroutine that swallows it runs on until it returns (fine) or blocks again:
+// then it is left blocked and its remaining frames leak (a message on stderr).
+// Destructors that run during the unwinding may use channels, mutexes and
+// wait groups; if one blocks, it waits until another unwinding goroutine
+// unblocks it, else it is left blocked as above.
+class GoroutineUnwind {
+ public:
+  GoroutineUnwind(const GoroutineUnwind&) = default;
+  const char* what() const noexcept { return "gosim: goroutine unwound at the end of the run"; }
+
+ private:
+  GoroutineUnwind() = default;
+  friend struct UnwindAccess;
+};
+struct UnwindAccess {
+  [[noreturn]] static void throw_unwind() { throw GoroutineUnwind(); }
+};
 
 // go f(): starts a goroutine.
 void go(std::function<void()> f);
@@ -86,8 +121,8 @@ std::int64_t num_threads();
 std::int64_t goid();
 
 namespace detail {
-runtime::Chan* chan_new(std::size_t elemsize, std::size_t cap);
-void chan_free(runtime::Chan* c);
+runtime::Chan* chan_new(std::size_t elemsize, std::size_t cap, ChanBox** box);
+void chan_free(ChanBox* box);
 void chan_send(runtime::Chan* c, const void* v);
 bool chan_try_send(runtime::Chan* c, const void* v);
 bool chan_recv(runtime::Chan* c, void* v);                 // false: closed and empty
@@ -109,8 +144,8 @@ class Chan {
                 "rt::Chan<T> needs a trivially copyable, default-constructible T");
 
  public:
-  explicit Chan(std::size_t capacity = 0) : c_(detail::chan_new(sizeof(T), capacity)) {}
-  ~Chan() { detail::chan_free(c_); }
+  explicit Chan(std::size_t capacity = 0) : c_(detail::chan_new(sizeof(T), capacity, &box_)) {}
+  ~Chan() { detail::chan_free(box_); }
   Chan(const Chan&) = delete;
   Chan& operator=(const Chan&) = delete;
 
@@ -132,6 +167,7 @@ class Chan {
   runtime::Chan* raw() const { return c_; }
 
  private:
+  detail::ChanBox* box_ = nullptr;  // declared first: chan_new sets it while c_ is initialized
   runtime::Chan* c_;
 };
 
@@ -224,7 +260,8 @@ class Mutex {
   bool try_lock();
 
  private:
-  std::unique_ptr<runtime::Mutex> m_;
+  detail::MutexBox* box_;
+  runtime::Mutex* m_;
 };
 
 // sync.WaitGroup.
@@ -239,7 +276,8 @@ class WaitGroup {
   void wait();
 
  private:
-  std::unique_ptr<runtime::WaitGroup> wg_;
+  detail::WaitGroupBox* box_;
+  runtime::WaitGroup* wg_;
 };
 
 }  // namespace gosim::rt

@@ -58,6 +58,16 @@ struct G {
   std::int64_t tlast = 0;     // trace: last timestamp used for this G (causal order)
   PollDesc pd;
   bool is_main = false;
+
+  // Unwinding at the run's end (sched.cpp, "Unwinding abandoned goroutines").
+  bool started = false;      // gentry ran: the stack holds frames to unwind
+  std::uint8_t unwind = 0;   // kUnwind* below
 };
+
+// G::unwind: the run is over and the unwinder resumes this G ...
+constexpr std::uint8_t kUnwindNone = 0;
+constexpr std::uint8_t kUnwindRequested = 1;  // ... to throw GoroutineUnwind at its park point
+constexpr std::uint8_t kUnwindThrown = 2;     // ... it did; parks are real parks from now on
+constexpr std::uint8_t kUnwindDone = 3;       // it exited (or was never started and was freed)
 
 }  // namespace gosim::runtime

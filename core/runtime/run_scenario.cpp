@@ -40,6 +40,9 @@ void scenario_g(G* gp) {
   for (;;) {
     // A safe point between ops (Go: function prologues).
     G* cur = getm()->curg;
+    // The run ended while we were in a syscall (netwait without the netpoller
+    // too): exitsyscall's slow path resumed us only to unwind.
+    if (__builtin_expect(cur->unwind == kUnwindRequested, 0)) unwind_point();
     if (preempt_requested(cur)) {
       if (sched->exiting.load(std::memory_order_acquire)) park_dead();
       gopreempt();
@@ -111,6 +114,7 @@ void scenario_g(G* gp) {
         entersyscall(d);
         blocking_syscall_sleep(d);
         exitsyscall();
+        unwind_point();
         break;
       }
       case Code::NetWait:
@@ -155,6 +159,12 @@ trace::RunOutcome run_scenario(const scenario::Program& program, trace::TraceSin
     w.wgs.push_back(std::make_unique<WaitGroup>());
     w.wgs.back()->id = static_cast<std::int32_t>(i);
   }
+  // For the unwinder at the run's end (sched.h): Gs parked on them are unlinked.
+  std::vector<WaitNode> nodes(w.chans.size() + w.mutexes.size() + w.wgs.size());
+  std::size_t k = 0;
+  for (auto& c : w.chans) wait_object_add(&nodes[k++], c.get());
+  for (auto& m : w.mutexes) wait_object_add(&nodes[k++], &m->sema);
+  for (auto& g : w.wgs) wait_object_add(&nodes[k++], &g->sema);
   world = &w;
   RunOptions ro;
   ro.config = scn.config;
@@ -164,6 +174,7 @@ trace::RunOutcome run_scenario(const scenario::Program& program, trace::TraceSin
   trace::RunOutcome out = run_main(*s, scenario_g, nullptr, scn.entry, 0);
   if (options.run_ns) *options.run_ns = nanotime() - t0;
   world = nullptr;
+  for (WaitNode& n : nodes) wait_object_retire(&n, false, nullptr, nullptr);
   std::vector<TraceBuf*> bufs;
   for (auto& b : s->tracebufs) bufs.push_back(b.get());
   std::vector<trace::Event> events = merge_traces(bufs);

@@ -63,9 +63,12 @@
 #include <cstring>
 #include <numeric>
 
+#include "runtime/api.h"
+#include "runtime/chan.h"
 #include "runtime/gc.h"
 #include "runtime/nanotime.h"
 #include "runtime/netpoll.h"
+#include "runtime/sema.h"
 #include "runtime/timers.h"
 #include "runtime/tls.h"
 
@@ -588,7 +591,13 @@ namespace {
 
 void gentry(void* arg) {
   G* gp = static_cast<G*>(arg);
-  gp->fn(gp);
+  gp->started = true;
+  try {
+    gp->fn(gp);
+  } catch (const rt::GoroutineUnwind&) {
+    // The run is over and the unwinder resumed us: our frames are destroyed;
+    // exit back to it (goexit1 -> the unwinder's g0, not a scheduler).
+  }
   goexit1();
 }
 
@@ -672,6 +681,8 @@ G* newproc(void (*fn)(G*), void* arg, std::int64_t u0, std::int64_t u1) {
   gp->gc_assist_bytes = 0;
   gp->tlast = 0;
   gp->is_main = false;
+  gp->started = false;
+  gp->unwind = kUnwindNone;
   fiber_init(gp->fiber, gp->stack, gentry, gp);
   gp->fiber.id = gp->goid;
   G* creator = m->curg;
@@ -684,15 +695,28 @@ G* newproc(void (*fn)(G*), void* arg, std::int64_t u0, std::int64_t u1) {
 
 namespace {
 
-// The switch to g0 (Go: mcall). The G may come back on another M.
+[[noreturn]] void throw_unwind(G* gp) {
+  gp->unwind = kUnwindThrown;
+  rt::UnwindAccess::throw_unwind();
+}
+
+// The switch to g0 (Go: mcall). The G may come back on another M, or, once
+// the run is over, be resumed by the unwinder to throw GoroutineUnwind here.
 void mcall(McallOp op) {
   M* m = getm();
   G* gp = m->curg;
   m->op = op;
   fiber_switch(gp->fiber, m->g0);
+  if (__builtin_expect(gp->unwind == kUnwindRequested, 0)) throw_unwind(gp);
 }
 
 }  // namespace
+
+void unwind_point() {
+  M* m = getm();
+  G* gp = m ? m->curg : nullptr;
+  if (gp && gp->unwind == kUnwindRequested) throw_unwind(gp);
+}
 
 void goexit1() {
   M* m = getm();
@@ -745,7 +769,7 @@ void check_preempt() {
 
 void park_dead() {
   mcall(McallOp::Dead);
-  std::abort();  // never resumed
+  std::abort();  // resumed only to unwind (mcall throws)
 }
 
 void gopanic(const std::string& msg) {
@@ -753,7 +777,7 @@ void gopanic(const std::string& msg) {
   finish_run(trace::RunOutcome::Status::Error,
              msg + "\n\ngoroutine " + std::to_string(m->curg->goid) + " [running]");
   mcall(McallOp::Dead);
-  std::abort();  // never resumed
+  std::abort();  // resumed only to unwind (mcall throws)
 }
 
 // injectglist: make a list of Gs (linked by schedlink, status Waiting)
@@ -1279,6 +1303,281 @@ void schedule_loop() {
   }
 }
 
+// ---------------------------------------------------------------- unwinding abandoned goroutines
+//
+// Go exits the process when main returns or the run fails; the other
+// goroutines simply vanish. A C++ library must give back what their frames
+// own (closures, vectors, channels...), so once every M but m0 has exited,
+// m0 resumes each G that is still parked or runnable and makes it throw
+// rt::GoroutineUnwind at its park point (mcall): its destructors run on its
+// own stack, gentry catches the exception and goexit1 switches back here.
+//
+// Wait records (a Sudog, a SemaWaiter) live in the parked G's frames, which
+// the unwinding destroys; so before any G unwinds, every live channel's wait
+// queues are emptied and every live semaphore's waiters dequeued (they are
+// registered below), as if each G's wait had been cancelled. The order is
+// newest G first: children usually borrow their parents' objects ([&]).
+// Destructors may use channels, mutexes and wait groups: a G that blocks in
+// one really parks, and runs again (without a second throw) if another
+// unwinding G readies it; Gs still blocked when nobody can run are left
+// blocked (reported, their remaining frames leak). Timers set while
+// unwinding fire (m0 sleeps until them); nothing is traced.
+
+namespace {
+
+// Every channel and semaphore alive in the process (one run at a time): two
+// intrusive lists, so that registering costs a lock and a few stores.
+struct WaitObjects {
+  Lock lock;
+  WaitNode live;     // sentinel of the circular list of live objects
+  WaitNode retired;  // retired with waiters: freed after the run's unwinding
+  WaitObjects() {
+    live.prev = live.next = &live;
+    retired.prev = retired.next = &retired;
+  }
+};
+
+void wn_unlink(WaitNode* n) {
+  n->prev->next = n->next;
+  n->next->prev = n->prev;
+  n->prev = n->next = nullptr;
+}
+
+void wn_push(WaitNode* head, WaitNode* n) {
+  n->next = head->next;
+  n->prev = head;
+  head->next->prev = n;
+  head->next = n;
+}
+
+WaitObjects& wait_objects() {
+  static WaitObjects* w = new WaitObjects;  // never destroyed: used until exit
+  return *w;
+}
+
+void unlink_chan(Chan* c) {
+  LockGuard l(c->lock);
+  while (Sudog* sg = c->recvq.first) c->recvq.remove(sg);
+  while (Sudog* sg = c->sendq.first) c->sendq.remove(sg);
+}
+
+// semrelease dequeues (under its semtable root's lock) and readies one waiter
+// per call; the readied G is taken back off our run queue. Each call added 1
+// to the count that no waiter consumed (they throw instead): take it back, so
+// that a semaphore that outlives the run keeps its count.
+void unlink_sema(P* p, Sema* s) {
+  std::uint32_t calls = 0;
+  for (;;) {
+    semrelease(s, false, Why::None);
+    calls++;
+    bool inherit = false;
+    if (!p->runq.get(&inherit)) break;
+  }
+  s->count.fetch_sub(calls, std::memory_order_acq_rel);
+}
+
+void unlink_all_waiters(P* p) {
+  WaitObjects& w = wait_objects();
+  LockGuard l(w.lock);
+  // Retired objects are still linked by their waiters' records.
+  for (WaitNode* head : {&w.live, &w.retired}) {
+    for (WaitNode* n = head->next; n != head; n = n->next) {
+      if (n->is_chan) unlink_chan(static_cast<Chan*>(n->obj));
+      else unlink_sema(p, static_cast<Sema*>(n->obj));
+    }
+  }
+}
+
+void free_retired() {
+  WaitObjects& w = wait_objects();
+  std::vector<WaitNode*> r;
+  {
+    LockGuard l(w.lock);
+    while (w.retired.next != &w.retired) {
+      WaitNode* n = w.retired.next;
+      wn_unlink(n);
+      r.push_back(n);
+    }
+  }
+  for (WaitNode* n : r) n->free_fn(n->owner);  // frees n too
+}
+
+// A G that never ran has no frames: only its closure to free.
+void free_unstarted(G* gp) {
+  if (gp->arg && sched->drop_arg) sched->drop_arg(gp->arg);
+  gp->arg = nullptr;
+  fiber_destroy(gp->fiber);
+  gp->status.store(GStatus::Dead, std::memory_order_release);
+  gp->unwind = kUnwindDone;
+  sched->ngoroutines.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+// Runs gp on m0 until it switches back, and does what it asked (the part of
+// schedule_loop that still makes sense once the run is over).
+void unwind_resume(M* m, P* p, G* gp) {
+  for (;;) {
+    m->curg = gp;
+    gp->m = m;
+    gp->status.store(GStatus::Running, std::memory_order_release);
+    gp->preempt.store(false, std::memory_order_relaxed);  // finish_run's request: a safe point would park_dead
+    fiber_switch(m->g0, gp->fiber);
+    McallOp op = m->op;
+    m->op = McallOp::None;
+    switch (op) {
+      case McallOp::Goexit:  // goexit0 without its accounting for the trace and GC
+        m->curg = nullptr;
+        gp->m = nullptr;
+        gp->status.store(GStatus::Dead, std::memory_order_release);
+        gp->unwind = kUnwindDone;
+        fiber_destroy(gp->fiber);
+        if (gp->pd.fd >= 0) ::close(gp->pd.fd);  // netwait's timerfd (its close was unwound)
+        gp->pd.fd = -1;
+        sched->ngoroutines.fetch_sub(1, std::memory_order_acq_rel);
+        return;
+      case McallOp::Park:  // a destructor blocked: a real park
+        if (park_m(m, gp)) continue;  // cancelled: run it again
+        return;
+      case McallOp::Dead:  // it panicked while unwinding: never resumed again
+        m->curg = nullptr;
+        gp->m = nullptr;
+        gp->status.store(GStatus::Waiting, std::memory_order_release);
+        return;
+      default:  // Gosched, Preempt, Yield, ExitSyscall: runnable, after the others
+        m->curg = nullptr;
+        gp->m = nullptr;
+        gp->status.store(GStatus::Runnable, std::memory_order_release);
+        runqput(p, gp, false);
+        return;
+    }
+  }
+}
+
+// Runs what destructors readied (and timers they set) until nothing can run.
+void unwind_drain(M* m, P* p) {
+  for (;;) {
+    bool inherit = false;
+    if (G* gp = p->runq.get(&inherit)) {
+      if (gp->started) unwind_resume(m, p, gp);
+      else free_unstarted(gp);  // `go` called by a destructor: never runs
+      continue;
+    }
+    std::int64_t when = p->timer0_when.load(std::memory_order_acquire);
+    if (when == 0) return;
+    std::int64_t left = when - nanotime();
+    if (left > 0) {
+      timespec ts{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+      ::nanosleep(&ts, nullptr);
+    }
+    bool ran = false;
+    check_timers(p, nanotime(), &ran);
+  }
+}
+
+// On m0's g0, after every other M has exited.
+void unwind_abandoned(Sched& s, M* m) {
+  s.tracing.store(false, std::memory_order_relaxed);  // the run is over: nothing more to trace
+  // Forget every queue (the Gs in them are found in allg); no P is idle, so
+  // wakep never tries to start an M; m0 runs everything on P0.
+  for (auto& pp : s.allp) {
+    bool inherit = false;
+    while (pp->runq.get(&inherit)) {
+    }
+    LockGuard l(pp->timers_lock);
+    pp->timers.clear();
+    pp->timer0_when.store(0, std::memory_order_release);
+  }
+  s.runqhead = s.runqtail = nullptr;
+  s.runqsize.store(0, std::memory_order_release);
+  s.pidle = nullptr;
+  s.npidle.store(0, std::memory_order_release);
+  s.nmspinning.store(0, std::memory_order_release);
+  P* p = s.allp[0].get();
+  m->p = p;
+  p->m = m;
+  p->status.store(PStatus::Running, std::memory_order_release);
+
+  unlink_all_waiters(p);
+  std::vector<G*> gs;
+  {
+    LockGuard l(s.glock);
+    for (auto& g : s.allg) gs.push_back(g.get());
+  }
+  for (G* gp : gs) {
+    if (gp->status.load(std::memory_order_acquire) == GStatus::Dead) continue;
+    if (!gp->started) free_unstarted(gp);
+    else gp->unwind = kUnwindRequested;
+  }
+  // Newest first (G structs are recycled, so allg is not in goid order).
+  std::sort(gs.begin(), gs.end(), [](const G* a, const G* b) { return a->goid > b->goid; });
+  for (G* gp : gs) {
+    if (gp->unwind == kUnwindRequested) unwind_resume(m, p, gp);
+    unwind_drain(m, p);
+  }
+
+  // Left blocked by a destructor (or after swallowing the exception): unlink
+  // what they wait on, so that nothing points into their stacks after the run.
+  bool stuck = false;
+  {
+    LockGuard l(s.glock);
+    for (auto& g : s.allg) {
+      if (g->status.load(std::memory_order_acquire) == GStatus::Dead) continue;
+      stuck = true;
+      s.unwind_stuck++;
+      std::fprintf(stderr,
+                   "gosim: goroutine %lld blocked while being unwound at the end of the run (in a destructor, or it "
+                   "swallowed rt::GoroutineUnwind): its remaining frames are not destroyed\n",
+                   static_cast<long long>(g->goid));
+    }
+  }
+  if (stuck) {
+    unlink_all_waiters(p);
+    bool inherit = false;
+    while (p->runq.get(&inherit)) {
+    }
+  }
+  for (auto& pp : s.allp) {
+    LockGuard l(pp->timers_lock);
+    pp->timers.clear();
+    pp->timer0_when.store(0, std::memory_order_release);
+  }
+  m->p = nullptr;
+  p->m = nullptr;
+  p->status.store(PStatus::Idle, std::memory_order_release);
+}
+
+}  // namespace
+
+void wait_object_add(WaitNode* n, Chan* c) {
+  n->obj = c;
+  n->is_chan = true;
+  WaitObjects& w = wait_objects();
+  LockGuard l(w.lock);
+  wn_push(&w.live, n);
+}
+
+void wait_object_add(WaitNode* n, Sema* s) {
+  n->obj = s;
+  n->is_chan = false;
+  WaitObjects& w = wait_objects();
+  LockGuard l(w.lock);
+  wn_push(&w.live, n);
+}
+
+void wait_object_retire(WaitNode* n, bool has_waiters, void (*free_fn)(void*), void* owner) {
+  WaitObjects& w = wait_objects();
+  {
+    LockGuard l(w.lock);
+    wn_unlink(n);
+    if (has_waiters && free_fn && sched != nullptr) {
+      n->free_fn = free_fn;
+      n->owner = owner;
+      wn_push(&w.retired, n);
+      return;
+    }
+  }
+  if (free_fn) free_fn(owner);
+}
+
 // ---------------------------------------------------------------- run lifecycle
 
 namespace {
@@ -1363,11 +1662,14 @@ trace::RunOutcome run_main(Sched& s, void (*main_fn)(G*), void* arg, std::int64_
     M* m = s.allm[i].get();
     if (m->has_thread) pthread_join(m->thread, nullptr);
   }
-  fiber_destroy(m0->g0);
-  set_current_m(saved);
   s.outcome.engine_events = 0;
   for (auto& b : s.tracebufs) s.outcome.engine_events += b->count;
-  // Free every G still parked or runnable: their stacks go back to the pool.
+  // Unwind every G still parked or runnable, on m0 (above).
+  unwind_abandoned(s, m0);
+  free_retired();
+  fiber_destroy(m0->g0);
+  set_current_m(saved);
+  // Every G is dead (or left blocked by a destructor): stacks back to the pool.
   for (auto& g : s.allg) {
     if (g->status.load() != GStatus::Dead) {
       fiber_destroy(g->fiber);

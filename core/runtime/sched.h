@@ -93,8 +93,10 @@ struct Sched {
   Note done;  // woken when the run ends (m0 waits for the other Ms)
   int abort_fd = -1;  // eventfd, readable once exiting: interrupts syscalls
 
-  // Frees G::arg of Gs abandoned when the run ends (the API's closures).
+  // Frees G::arg of Gs that never started when the run ends (the API's closures).
   void (*drop_arg)(void*) = nullptr;
+  // Unwinding at the run's end: Gs left blocked (a destructor blocked for good).
+  std::int64_t unwind_stuck = 0;
 
   std::atomic<std::int64_t> trace_events{0};
   std::atomic<bool> tracing{false};
@@ -139,6 +141,34 @@ void wakep();
 void injectglist(G* list);
 void globrunqput(G* gp);
 bool runqempty(P* p);
+
+// --- unwinding abandoned goroutines (sched.cpp) ---
+// At the run's end every G still parked is resumed and throws
+// rt::GoroutineUnwind at its park point. Before that, the waiters of every
+// live channel and semaphore are unlinked, so no queue keeps a record that
+// lives in a frame being unwound. Channels and semaphores (of mutexes and
+// wait groups) are registered here by their owners (api.cpp, run_scenario.cpp).
+struct Chan;
+struct Sema;
+// An intrusive registry entry, allocated with the object it registers.
+struct WaitNode {
+  void* obj = nullptr;  // a Chan* or a Sema*
+  bool is_chan = false;
+  WaitNode* prev = nullptr;
+  WaitNode* next = nullptr;
+  void (*free_fn)(void*) = nullptr;  // retired: frees owner after the unwinding
+  void* owner = nullptr;
+};
+void wait_object_add(WaitNode* n, Chan* c);
+void wait_object_add(WaitNode* n, Sema* s);
+// The owner is done with n's object. With a run in progress and waiters
+// still parked on it (they may still touch it, as Go's GC would keep it
+// alive), free_fn(owner) runs after the run's unwinding; else now (free_fn
+// may be null). n must stay valid until free_fn runs.
+void wait_object_retire(WaitNode* n, bool has_waiters, void (*free_fn)(void*), void* owner);
+// After a G resumes from a direct switch to g0 (exitsyscall's slow path):
+// throws GoroutineUnwind if the unwinder asked for it.
+void unwind_point();
 
 // --- syscalls (syscall.cpp) ---
 void entersyscall(std::int64_t dur);

@@ -111,11 +111,10 @@ TEST_CASE("sched: close wakes every blocked receiver") {
   CHECK(woken.load() == 50);
 }
 
-// Suite "abandons": a failed run (panic, fatal error, deadlock, limit) ends
-// with goroutines still parked, and the runtime abandons their stacks without
-// unwinding them, so heap objects owned by those frames leak. LeakSanitizer
-// reports that, so the ASan stage skips these until fibers can be unwound.
-TEST_CASE("sched: send on a closed channel panics with Go's message" * doctest::test_suite("abandons")) {
+// A failed run (panic, fatal error, deadlock, limit) ends with goroutines
+// still parked: the runtime unwinds them (rt::GoroutineUnwind), so these run
+// under ASan with leak detection too (unwind_test.cpp checks the details).
+TEST_CASE("sched: send on a closed channel panics with Go's message") {
   rt::Result r = rt::run([] {
     rt::Chan<int> c(1);
     c.close();
@@ -191,7 +190,7 @@ TEST_CASE("sched: mutex keeps a contended counter exact (normal and starvation m
   CHECK(counter == 16000);
 }
 
-TEST_CASE("sched: unlock of an unlocked mutex and a negative WaitGroup are fatal" * doctest::test_suite("abandons")) {
+TEST_CASE("sched: unlock of an unlocked mutex and a negative WaitGroup are fatal") {
   rt::Result r1 = rt::run([] {
     rt::Mutex mu;
     mu.unlock();
@@ -206,7 +205,7 @@ TEST_CASE("sched: unlock of an unlocked mutex and a negative WaitGroup are fatal
   CHECK(r2.message.find("sync: negative WaitGroup counter") != std::string::npos);
 }
 
-TEST_CASE("sched: all goroutines asleep is a deadlock with Go's message" * doctest::test_suite("abandons")) {
+TEST_CASE("sched: all goroutines asleep is a deadlock with Go's message") {
   rt::Result r = rt::run(
       [] {
         rt::Chan<int> c;
@@ -279,7 +278,7 @@ TEST_CASE("sched: a blocking syscall hands its P off; threads are cached and reu
   CHECK(after_last <= 2 + 1 + 8 + 4);
 }
 
-TEST_CASE("sched: limits end the run cleanly" * doctest::test_suite("abandons")) {
+TEST_CASE("sched: limits end the run cleanly") {
   rt::Result r1 = rt::run(
       [] {
         rt::Chan<int> c;
