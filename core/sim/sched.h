@@ -14,6 +14,7 @@
 #include "scenario/program.h"
 #include "scenario/rng.h"
 #include "sim/runq.h"
+#include "sim/slab.h"
 #include "sim/steal.h"
 #include "trace/sink.h"
 
@@ -279,7 +280,7 @@ class Sched {
   const scenario::Config& cfg_;
   trace::TraceSink& sink_;
 
-  std::vector<G> gs_;
+  Slab<G, 14> gs_;                    // G slots (allg), never moved; 2 MiB chunks
   std::vector<std::int32_t> gfree_;
   std::vector<P> ps_;
   std::deque<M> ms_;  // a deque: references to Ms stay valid when newm adds one
@@ -320,7 +321,7 @@ class Sched {
   std::vector<Chan> chans_;
   std::vector<MutexState> mutexes_;
   std::vector<WaitGroupState> wgs_;
-  std::vector<Sudog> sudogs_;
+  Slab<Sudog, 17> sudogs_;            // 2 MiB chunks
   std::vector<std::int32_t> sudog_free_;
 
   // GC and stop-the-world
