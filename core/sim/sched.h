@@ -283,7 +283,7 @@ class Sched {
   Slab<G, 14> gs_;                    // G slots (allg), never moved; 2 MiB chunks
   std::vector<std::int32_t> gfree_;
   std::vector<P> ps_;
-  std::deque<M> ms_;  // a deque: references to Ms stay valid when newm adds one
+  Slab<M, 8> ms_;  // chunked: references to Ms stay valid when newm adds one
   std::vector<std::int32_t> pidle_;   // LIFO
   std::vector<std::int32_t> midle_;   // LIFO
   GlobalRunq grunq_;
