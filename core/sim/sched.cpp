@@ -97,27 +97,16 @@ Sched::Sched(const scenario::Program& program, trace::TraceSink& sink)
 // earliest event when it is earlier than everything in the heap (the common
 // case: the M that just ran continues before anything else happens), so
 // most events never touch the heap. Order is (t, seq) either way.
-void Sched::push(Nanos t, std::int32_t who, std::uint32_t gen) {
+void Sched::push_slow(Nanos t, std::int32_t who, std::uint32_t gen) {
   QEvent e{t, seq_++, who, gen};
-  if (has_imm_) {
-    if (e.t < imm_.t) {
-      q_.push_back(imm_);
-      std::push_heap(q_.begin(), q_.end(), Later{});
-      imm_ = e;
-      return;
-    }
-  } else if (q_.empty() || e.t < q_.front().t) {
+  if (has_imm_ && e.t < imm_.t) {
+    q_.push_back(imm_);
+    std::push_heap(q_.begin(), q_.end(), Later{});
     imm_ = e;
-    has_imm_ = true;
     return;
   }
   q_.push_back(e);
   std::push_heap(q_.begin(), q_.end(), Later{});
-}
-
-void Sched::at(M& m, Nanos t, MAct act) {
-  m.act = act;
-  push(t, m.id, ++m.gen);
 }
 
 void Sched::emit(EventKind k, Why why, std::int32_t g, std::int32_t p, std::int32_t m, std::int64_t a0,
@@ -374,8 +363,8 @@ Found Sched::find_runnable(M& m, bool* parked) {
       return {};
     }
     // 5. Fairness: one G from the global queue every 61 schedticks.
-    if (mech.fairness_check && p.schedtick % static_cast<std::uint64_t>(k.fairness_tick) == 0 &&
-        !grunq_.empty()) {
+    if (mech.fairness_check && !grunq_.empty() &&
+        p.schedtick % static_cast<std::uint64_t>(k.fairness_tick) == 0) {
       return {globrunqget(p, 1), false, Why::StartFairness, delay};
     }
     // 7. Local run queue, runnext first.

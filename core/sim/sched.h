@@ -175,8 +175,21 @@ class Sched {
  private:
   friend struct SchedTestAccess;
   // ---- engine (sched.cpp)
-  void push(Nanos t, std::int32_t who, std::uint32_t gen);
-  void at(M& m, Nanos t, MAct act);
+  // The common case inline (nothing pending earlier: the event goes to the
+  // register), the heap out of line.
+  void push(Nanos t, std::int32_t who, std::uint32_t gen) {
+    if (!has_imm_ && (q_.empty() || t < q_.front().t)) {
+      imm_ = QEvent{t, seq_++, who, gen};
+      has_imm_ = true;
+      return;
+    }
+    push_slow(t, who, gen);
+  }
+  void push_slow(Nanos t, std::int32_t who, std::uint32_t gen);
+  void at(M& m, Nanos t, MAct act) {
+    m.act = act;
+    push(t, m.id, ++m.gen);
+  }
   void cancel(M& m) { ++m.gen; m.act = MAct::None; }
   void dispatch_m(M& m);
   void emit(EventKind k, Why why, std::int32_t g, std::int32_t p, std::int32_t m, std::int64_t a0 = 0,
