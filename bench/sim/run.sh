@@ -11,7 +11,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 build="${BUILD_DIR:-$root/build/bench-sim}"
+# The anchors sit in ../shared beside the checkout (or one level up from a
+# worktree under wt/).
 anchors="${ANCHORS:-$root/../shared/anchors/go}"
+[[ -d "$anchors" || -n "${ANCHORS:-}" ]] || anchors="$root/../../shared/anchors/go"
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" --target gosim_sim_bench -j2 >/dev/null

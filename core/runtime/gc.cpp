@@ -98,8 +98,8 @@ void gc_mark_done() {
   std::int64_t marked = live_now();
   s.heap_marked.store(marked);
   s.heap_live.store(marked);
-  s.goal_.store(pacer_goal(s.cfg.gc, marked));
-  s.trigger.store(pacer_trigger(s.cfg.gc, marked));
+  s.goal_.store(scenario::gc_percent_heap_goal(s.cfg.gc, marked));
+  s.trigger.store(scenario::gc_trigger(s.cfg.gc, marked));
   trace_event(EventKind::GCDone, Why::None, 0, nullptr, nullptr, s.cycle.load(), marked);
   trace_event(EventKind::Counter, Why::None, static_cast<std::uint8_t>(trace::CounterId::HeapLive), nullptr, nullptr,
               marked);
@@ -124,8 +124,8 @@ void gc_mark_done() {
 GcState::GcState(const scenario::Config& c) : cfg(c) {
   heap_marked.store(c.gc.initial_live_heap);
   heap_live.store(c.gc.initial_live_heap);
-  goal_.store(pacer_goal(c.gc, c.gc.initial_live_heap));
-  trigger.store(pacer_trigger(c.gc, c.gc.initial_live_heap));
+  goal_.store(scenario::gc_percent_heap_goal(c.gc, c.gc.initial_live_heap));
+  trigger.store(scenario::gc_trigger(c.gc, c.gc.initial_live_heap));
 }
 
 bool gc_busy() { return gcs().phase.load(std::memory_order_acquire) != GcPhase::Off; }

@@ -13,24 +13,9 @@
 #include "runtime/lock.h"
 #include "runtime/p.h"
 #include "scenario/config.h"
+#include "scenario/gc_controller.h"
 
 namespace gosim::runtime {
-
-// The pacer (mgcpacer.go commit/trigger), simplified as in the simulator:
-// goal = marked + marked * GOGC/100 (at least heap_minimum * GOGC/100);
-// trigger = marked + trigger_ratio * (goal - marked).
-// Note for the lead: sim mode should use these same two functions.
-inline std::int64_t pacer_goal(const scenario::GcConfig& c, std::int64_t marked) {
-  if (c.gogc < 0) return INT64_MAX;
-  std::int64_t goal = marked + marked * c.gogc / 100;
-  std::int64_t min = c.heap_minimum * c.gogc / 100;
-  return goal < min ? min : goal;
-}
-inline std::int64_t pacer_trigger(const scenario::GcConfig& c, std::int64_t marked) {
-  std::int64_t goal = pacer_goal(c, marked);
-  if (goal == INT64_MAX) return INT64_MAX;
-  return marked + static_cast<std::int64_t>(c.trigger_ratio * static_cast<double>(goal - marked));
-}
 
 enum class GcPhase : std::int32_t { Off = 0, Mark = 1, MarkTermination = 2 };
 

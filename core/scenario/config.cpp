@@ -195,6 +195,18 @@ std::optional<std::string> set_config_text(Config& config, const ConfigKey& k, s
   }
 }
 
+std::optional<ConfigProblem> check_config(const Config& c) {
+  const auto& k = c.constants;
+  if (k.sysmon_min_delay > k.sysmon_max_delay) {
+    return ConfigProblem{
+        "constants.sysmon_min_delay",
+        fmt::format("constants.sysmon_min_delay ({}) must not exceed constants.sysmon_max_delay ({}): sysmon "
+                    "starts at the shorter sleep and backs off up to the longer one",
+                    format_duration(k.sysmon_min_delay), format_duration(k.sysmon_max_delay))};
+  }
+  return std::nullopt;
+}
+
 json config_value_json(const Config& config, const ConfigKey& k) {
   Config& c = const_cast<Config&>(config);  // accessors are shared by readers and writers
   switch (k.type) {

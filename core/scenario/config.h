@@ -131,6 +131,18 @@ std::optional<std::string> set_config_value(Config& config, const ConfigKey& key
 std::optional<std::string> set_config_text(Config& config, const ConfigKey& key,
                                            std::string_view text);
 
+// A rule between two keys that each key's own range cannot express.
+struct ConfigProblem {
+  std::string_view key;   // the key to point at ("constants.sysmon_min_delay")
+  std::string message;    // names both keys and their values
+};
+
+// Cross-key rules, checked once every key is set (after a scenario's config
+// section, and again after --set overrides): sysmon_min_delay <=
+// sysmon_max_delay (sysmon's delay starts at the first and doubles up to the
+// second, proc.go:sysmon). Returns the first problem, or nothing.
+std::optional<ConfigProblem> check_config(const Config& config);
+
 // The value of key as it would be written in a scenario file.
 nlohmann::json config_value_json(const Config& config, const ConfigKey& key);
 

@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "scenario/gc_controller.h"
 #include "sim/sched.h"
 
 namespace gosim::sim {
@@ -41,10 +42,8 @@ constexpr std::int64_t kOverAssist = 64 << 10;
 }  // namespace
 
 void Sched::gc_set_goal() {
-  const std::int64_t gogc = cfg_.gc.gogc;
-  const std::int64_t marked = heap_marked_;
-  heap_goal_ = std::max(marked + marked * gogc / 100, cfg_.gc.heap_minimum * gogc / 100);
-  heap_trigger_ = marked + static_cast<std::int64_t>(cfg_.gc.trigger_ratio * static_cast<double>(heap_goal_ - marked));
+  heap_goal_ = scenario::gc_percent_heap_goal(cfg_.gc, heap_marked_);
+  heap_trigger_ = scenario::gc_trigger(cfg_.gc, heap_marked_);
 }
 
 void Sched::gc_alloc(M& m, std::int64_t bytes, bool retain) {

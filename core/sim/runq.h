@@ -69,7 +69,9 @@ inline std::int64_t globrunq_batch(std::int64_t runqsize, std::int64_t gomaxproc
 // p.runq (a ring of `cap` slots) plus p.runnext.
 class LocalRunq {
  public:
-  explicit LocalRunq(std::int64_t cap = 256) : ring_(static_cast<std::size_t>(cap), kNoG) {}
+  explicit LocalRunq(std::int64_t cap = 256)
+      : ring_(static_cast<std::size_t>(cap), kNoG),
+        mask_((cap & (cap - 1)) == 0 ? static_cast<std::uint64_t>(cap - 1) : 0) {}
 
   std::int64_t cap() const { return static_cast<std::int64_t>(ring_.size()); }
   // Ring length only (what schedtrace prints), without runnext.
@@ -153,10 +155,15 @@ class LocalRunq {
   }
 
  private:
-  std::size_t idx(std::uint64_t i) const { return static_cast<std::size_t>(i % ring_.size()); }
+  // Ring slot of a position. Go's ring is a power of two (256) and masks;
+  // any other configured size takes the division.
+  std::size_t idx(std::uint64_t i) const {
+    return static_cast<std::size_t>(mask_ != 0 ? (i & mask_) : i % ring_.size());
+  }
 
   std::vector<std::int32_t> ring_;
   std::vector<std::int32_t> scratch_;
+  std::uint64_t mask_ = 0;  // cap - 1 if cap is a power of two, else 0
   std::uint64_t head_ = 0, tail_ = 0;
   std::int32_t runnext_ = kNoG;
 };

@@ -12,8 +12,8 @@
 // generation of its M; cancelling an M's event (async preemption, an earlier
 // netpoll wake-up) is a generation bump, and stale entries are skipped.
 //
-// Gs live in one vector of compact slots (sched.h: G, ~140 bytes) reused
-// through a free list like Go's gFree; run queues are rings of slot numbers
+// Gs live in one table of compact slots (sched.h: G, 136 bytes; slab.h: fixed
+// chunks that never move) reused through a free list like Go's gFree; run queues are rings of slot numbers
 // (runq.h) and an intrusive global FIFO; wait queues are lists of sudogs from
 // a pool. Nothing allocates per G beyond its slot, nothing formats strings on
 // the hot path, and the sink sees only trace events.
@@ -97,27 +97,16 @@ Sched::Sched(const scenario::Program& program, trace::TraceSink& sink)
 // earliest event when it is earlier than everything in the heap (the common
 // case: the M that just ran continues before anything else happens), so
 // most events never touch the heap. Order is (t, seq) either way.
-void Sched::push(Nanos t, std::int32_t who, std::uint32_t gen) {
+void Sched::push_slow(Nanos t, std::int32_t who, std::uint32_t gen) {
   QEvent e{t, seq_++, who, gen};
-  if (has_imm_) {
-    if (e.t < imm_.t) {
-      q_.push_back(imm_);
-      std::push_heap(q_.begin(), q_.end(), Later{});
-      imm_ = e;
-      return;
-    }
-  } else if (q_.empty() || e.t < q_.front().t) {
+  if (has_imm_ && e.t < imm_.t) {
+    q_.push_back(imm_);
+    std::push_heap(q_.begin(), q_.end(), Later{});
     imm_ = e;
-    has_imm_ = true;
     return;
   }
   q_.push_back(e);
   std::push_heap(q_.begin(), q_.end(), Later{});
-}
-
-void Sched::at(M& m, Nanos t, MAct act) {
-  m.act = act;
-  push(t, m.id, ++m.gen);
 }
 
 void Sched::emit(EventKind k, Why why, std::int32_t g, std::int32_t p, std::int32_t m, std::int64_t a0,
@@ -137,16 +126,13 @@ void Sched::emit(EventKind k, Why why, std::int32_t g, std::int32_t p, std::int3
 }
 
 void Sched::flush_counters() {
+  // Runs once per distinct timestamp: compare first, build an event only
+  // for a counter that changed.
+  std::int64_t* last = last_counter_.data();
   auto put = [&](std::size_t slot, CounterId id, std::int32_t p, std::int64_t v) {
-    if (last_counter_[slot] == v) return;
-    last_counter_[slot] = v;
-    trace::Event e;
-    e.t = now_;
-    e.kind = EventKind::Counter;
-    e.reason = static_cast<std::uint8_t>(id);
-    e.p = p;
-    e.a0 = v;
-    sink_.event(e);
+    if (last[slot] == v) return;
+    last[slot] = v;
+    sink_.event(trace::Event{now_, EventKind::Counter, static_cast<std::uint8_t>(id), Why::None, -1, p, -1, v, 0, 0});
   };
   put(0, CounterId::GlobalRunq, -1, grunq_.size());
   put(2, CounterId::Threads, -1, mcount_);
@@ -377,8 +363,8 @@ Found Sched::find_runnable(M& m, bool* parked) {
       return {};
     }
     // 5. Fairness: one G from the global queue every 61 schedticks.
-    if (mech.fairness_check && p.schedtick % static_cast<std::uint64_t>(k.fairness_tick) == 0 &&
-        !grunq_.empty()) {
+    if (mech.fairness_check && !grunq_.empty() &&
+        p.schedtick % static_cast<std::uint64_t>(k.fairness_tick) == 0) {
       return {globrunqget(p, 1), false, Why::StartFairness, delay};
     }
     // 7. Local run queue, runnext first.

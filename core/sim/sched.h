@@ -14,6 +14,7 @@
 #include "scenario/program.h"
 #include "scenario/rng.h"
 #include "sim/runq.h"
+#include "sim/slab.h"
 #include "sim/steal.h"
 #include "trace/sink.h"
 
@@ -174,8 +175,21 @@ class Sched {
  private:
   friend struct SchedTestAccess;
   // ---- engine (sched.cpp)
-  void push(Nanos t, std::int32_t who, std::uint32_t gen);
-  void at(M& m, Nanos t, MAct act);
+  // The common case inline (nothing pending earlier: the event goes to the
+  // register), the heap out of line.
+  void push(Nanos t, std::int32_t who, std::uint32_t gen) {
+    if (!has_imm_ && (q_.empty() || t < q_.front().t)) {
+      imm_ = QEvent{t, seq_++, who, gen};
+      has_imm_ = true;
+      return;
+    }
+    push_slow(t, who, gen);
+  }
+  void push_slow(Nanos t, std::int32_t who, std::uint32_t gen);
+  void at(M& m, Nanos t, MAct act) {
+    m.act = act;
+    push(t, m.id, ++m.gen);
+  }
   void cancel(M& m) { ++m.gen; m.act = MAct::None; }
   void dispatch_m(M& m);
   void emit(EventKind k, Why why, std::int32_t g, std::int32_t p, std::int32_t m, std::int64_t a0 = 0,
@@ -279,10 +293,10 @@ class Sched {
   const scenario::Config& cfg_;
   trace::TraceSink& sink_;
 
-  std::vector<G> gs_;
+  Slab<G, 14> gs_;                    // G slots (allg), never moved; 2 MiB chunks
   std::vector<std::int32_t> gfree_;
   std::vector<P> ps_;
-  std::deque<M> ms_;  // a deque: references to Ms stay valid when newm adds one
+  Slab<M, 8> ms_;  // chunked: references to Ms stay valid when newm adds one
   std::vector<std::int32_t> pidle_;   // LIFO
   std::vector<std::int32_t> midle_;   // LIFO
   GlobalRunq grunq_;
@@ -320,7 +334,7 @@ class Sched {
   std::vector<Chan> chans_;
   std::vector<MutexState> mutexes_;
   std::vector<WaitGroupState> wgs_;
-  std::vector<Sudog> sudogs_;
+  Slab<Sudog, 17> sudogs_;            // 2 MiB chunks
   std::vector<std::int32_t> sudog_free_;
 
   // GC and stop-the-world

@@ -30,7 +30,8 @@ class RandomOrder {
     bool done() const { return i == count; }
     void next() {
       ++i;
-      pos = (pos + inc) % count;
+      pos += inc;  // (pos + inc) % count without a division: inc <= count
+      if (pos >= count) pos -= count;
     }
     std::int32_t position() const { return pos; }
   };
