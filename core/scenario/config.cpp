@@ -1,5 +1,6 @@
 #include "scenario/config.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -232,6 +233,12 @@ json config_to_json(const Config& config) {
     }
   }
   return out;
+}
+
+std::string config_pointer(std::string_view key) {
+  std::string ptr = "/config/" + std::string(key);
+  std::replace(ptr.begin(), ptr.end(), '.', '/');
+  return ptr;
 }
 
 }  // namespace gosim::scenario

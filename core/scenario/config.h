@@ -143,6 +143,10 @@ struct ConfigProblem {
 // second, proc.go:sysmon). Returns the first problem, or nothing.
 std::optional<ConfigProblem> check_config(const Config& config);
 
+// The JSON pointer of a key in a scenario file ("constants.sysmon_min_delay"
+// -> "/config/constants/sysmon_min_delay").
+std::string config_pointer(std::string_view key);
+
 // The value of key as it would be written in a scenario file.
 nlohmann::json config_value_json(const Config& config, const ConfigKey& key);
 

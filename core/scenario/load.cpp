@@ -230,8 +230,7 @@ LoadResult apply_overrides(std::shared_ptr<const Scenario> scenario, const std::
   for (const std::string& o : overrides) {
     auto eq = o.find('=');
     std::string key = o.substr(0, eq);
-    std::string path = "/config/" + key;
-    std::replace(path.begin(), path.end(), '.', '/');
+    std::string path = config_pointer(key);
     if (eq == std::string::npos || key.empty()) {
       r.errors.push_back({kFile, 0, 0, "",
                           fmt::format("--set takes KEY=VALUE, such as --set gomaxprocs=8; not \"{}\"", printable(o)),
@@ -249,6 +248,10 @@ LoadResult apply_overrides(std::shared_ptr<const Scenario> scenario, const std::
     }
   }
   if (!r.errors.empty()) return r;
+  if (auto problem = check_config(s.config)) {
+    r.errors.push_back({kFile, 0, 0, config_pointer(problem->key), fmt::format("--set: {}", problem->message), ""});
+    return r;
+  }
   s.hash = scenario_hash(s);
   r.scenario = std::make_shared<const Scenario>(std::move(s));
   return r;

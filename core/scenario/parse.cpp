@@ -160,7 +160,16 @@ class Builder {
     version(doc);
     s_.name = text_field(doc, "name", "the scenario's name");
     s_.description = text_field(doc, "description", "the lesson this scenario teaches");
-    if (doc.contains("config")) config(doc["config"]);
+    if (doc.contains("config")) {
+      config(doc["config"]);
+      // Rules between keys, once the whole section is read. Point at the
+      // key named if the file sets it, else at the config section.
+      if (auto problem = check_config(s_.config)) {
+        std::string ptr = config_pointer(problem->key);
+        if (loc_.value(ptr).line == 0) ptr = "/config";
+        value_error(ptr, problem->message);
+      }
+    }
     // Names first, so ops can refer to anything declared anywhere in the file.
     if (doc.contains("channels")) channels(doc["channels"]);
     if (doc.contains("mutexes")) simple_names(doc["mutexes"], "/mutexes", RefKind::Mutex);
