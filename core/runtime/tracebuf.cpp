@@ -1,15 +1,58 @@
-// Merging per-M trace buffers (see tracebuf.h).
+// Per-M trace buffers and their merge (see tracebuf.h).
 #include "runtime/tracebuf.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <queue>
 
 namespace gosim::runtime {
 
+void TraceBuf::grow() {
+  const bool first = chunks.empty();
+  const std::size_t bytes = first ? kFirstChunkBytes : kChunkBytes;
+  void* mem = nullptr;
+  if (first) {
+    mem = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  } else {
+    // Over-map by one chunk and trim to a 2 MiB boundary: an aligned 2 MiB
+    // range is what a transparent huge page needs.
+    void* raw = ::mmap(nullptr, 2 * bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw != MAP_FAILED) {
+      auto base = reinterpret_cast<std::uintptr_t>(raw);
+      std::uintptr_t aligned = (base + bytes - 1) & ~(static_cast<std::uintptr_t>(bytes) - 1);
+      if (aligned > base) ::munmap(raw, aligned - base);
+      std::uintptr_t end = aligned + bytes;
+      if (base + 2 * bytes > end) ::munmap(reinterpret_cast<void*>(end), base + 2 * bytes - end);
+      mem = reinterpret_cast<void*>(aligned);
+#ifdef MADV_HUGEPAGE
+      ::madvise(mem, bytes, MADV_HUGEPAGE);  // advice only: 4 KiB pages still work
+#endif
+    } else {
+      mem = MAP_FAILED;
+    }
+  }
+  if (mem == MAP_FAILED) {
+    std::fprintf(stderr, "gosim: fatal error: out of memory for the trace buffer\n");
+    std::abort();
+  }
+  cur = static_cast<trace::Event*>(mem);
+  cap = bytes / sizeof(trace::Event);
+  used = 0;
+  chunks.push_back({cur, cap, bytes});
+}
+
+TraceBuf::~TraceBuf() {
+  for (const Chunk& c : chunks) ::munmap(c.events, c.bytes);
+}
+
 std::vector<trace::Event> merge_traces(const std::vector<TraceBuf*>& bufs) {
-  // Each buffer is already sorted by t except where causality stamps (tlast)
-  // pushed an event 1 ns past the clock; a stable sort of each, then a k-way
-  // merge, keeps per-M order on ties.
+  // Each buffer is nondecreasing in t (stamps are clamped to the buffer's
+  // tlast) except for events stamped by trace_event_at with a time of their
+  // own; such a buffer gets a stable sort, which keeps per-M order on ties.
   std::vector<std::vector<trace::Event>> lists;
   std::size_t total = 0;
   for (TraceBuf* b : bufs) {
@@ -17,13 +60,15 @@ std::vector<trace::Event> merge_traces(const std::vector<TraceBuf*>& bufs) {
     std::vector<trace::Event> v;
     v.reserve(static_cast<std::size_t>(b->count));
     for (std::size_t c = 0; c < b->chunks.size(); c++) {
-      std::size_t n = (c + 1 == b->chunks.size()) ? b->used : TraceBuf::kChunk;
-      v.insert(v.end(), b->chunks[c].get(), b->chunks[c].get() + n);
+      std::size_t n = (c + 1 == b->chunks.size()) ? b->used : b->chunks[c].cap;
+      v.insert(v.end(), b->chunks[c].events, b->chunks[c].events + n);
     }
-    std::stable_sort(v.begin(), v.end(), [](const trace::Event& a, const trace::Event& b) { return a.t < b.t; });
+    auto by_t = [](const trace::Event& x, const trace::Event& y) { return x.t < y.t; };
+    if (!std::is_sorted(v.begin(), v.end(), by_t)) std::stable_sort(v.begin(), v.end(), by_t);
     total += v.size();
     lists.push_back(std::move(v));
   }
+  if (lists.size() == 1) return std::move(lists[0]);
   std::vector<trace::Event> out;
   out.reserve(total);
   using Head = std::pair<std::int64_t, std::pair<std::size_t, std::size_t>>;  // t, (list, index)
