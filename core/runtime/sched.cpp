@@ -128,7 +128,7 @@ void emit(M* m, std::int64_t t, EventKind k, Why why, std::uint8_t reason, std::
       return;
     }
   }
-  ::new (static_cast<void*>(b->next())) trace::Event{t, k, reason, why, g, p, mid, a0, a1, a2};
+  b->put(t, k, reason, why, g, p, mid, a0, a1, a2);
 }
 
 // The hot-path event: the switch's shared stamp, the caller's M.

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <queue>
 
 namespace gosim::runtime {
@@ -39,14 +40,37 @@ void TraceBuf::grow() {
     std::fprintf(stderr, "gosim: fatal error: out of memory for the trace buffer\n");
     std::abort();
   }
-  cur = static_cast<trace::Event*>(mem);
-  cap = bytes / sizeof(trace::Event);
+  if (!chunks.empty()) chunks.back().used = used;
+  cur = static_cast<Slot*>(mem);
+  cap = bytes / sizeof(Slot);
   used = 0;
-  chunks.push_back({cur, cap, bytes});
+  chunks.push_back({cur, cap, 0, bytes});
 }
 
 TraceBuf::~TraceBuf() {
-  for (const Chunk& c : chunks) ::munmap(c.events, c.bytes);
+  for (const Chunk& c : chunks) ::munmap(c.slots, c.bytes);
+}
+
+std::vector<trace::Event> TraceBuf::events() const {
+  std::vector<trace::Event> v;
+  v.reserve(static_cast<std::size_t>(count));
+  for (std::size_t c = 0; c < chunks.size(); c++) {
+    const Slot* s = chunks[c].slots;
+    const Slot* end = s + (c + 1 == chunks.size() ? used : chunks[c].used);
+    while (s < end) {
+      if (s->flags & kFull) {
+        trace::Event e;
+        std::memcpy(&e, s + 1, sizeof e);
+        v.push_back(e);
+        s += 3;
+      } else {
+        v.push_back(trace::Event{s->t, s->kind, s->reason, s->why, s->g, s->p, static_cast<std::int32_t>(s->m1) - 1,
+                                 s->a0, (s->flags & kA1Minus1) ? -1 : 0, 0});
+        s += 1;
+      }
+    }
+  }
+  return v;
 }
 
 std::vector<trace::Event> merge_traces(const std::vector<TraceBuf*>& bufs) {
@@ -57,12 +81,7 @@ std::vector<trace::Event> merge_traces(const std::vector<TraceBuf*>& bufs) {
   std::size_t total = 0;
   for (TraceBuf* b : bufs) {
     if (!b || b->count == 0) continue;
-    std::vector<trace::Event> v;
-    v.reserve(static_cast<std::size_t>(b->count));
-    for (std::size_t c = 0; c < b->chunks.size(); c++) {
-      std::size_t n = (c + 1 == b->chunks.size()) ? b->used : b->chunks[c].cap;
-      v.insert(v.end(), b->chunks[c].events, b->chunks[c].events + n);
-    }
+    std::vector<trace::Event> v = b->events();
     auto by_t = [](const trace::Event& x, const trace::Event& y) { return x.t < y.t; };
     if (!std::is_sorted(v.begin(), v.end(), by_t)) std::stable_sort(v.begin(), v.end(), by_t);
     total += v.size();
