@@ -216,7 +216,8 @@ void globrunqput(G* gp) {
   if (sched->runqtail) sched->runqtail->schedlink = gp;
   else sched->runqhead = gp;
   sched->runqtail = gp;
-  sched->runqsize.fetch_add(1, std::memory_order_release);
+  // Only holders of sched.lock write runqsize: a plain store, no locked RMW.
+  sched->runqsize.store(sched->runqsize.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
 namespace {
@@ -227,7 +228,7 @@ void globrunqputbatch(G* head, G* tail, std::int32_t n) {
   if (sched->runqtail) sched->runqtail->schedlink = head;
   else sched->runqhead = head;
   sched->runqtail = tail;
-  sched->runqsize.fetch_add(n, std::memory_order_release);
+  sched->runqsize.store(sched->runqsize.load(std::memory_order_relaxed) + n, std::memory_order_release);
 }
 
 G* globrunqpop() {
@@ -235,7 +236,7 @@ G* globrunqpop() {
   if (!gp) return nullptr;
   sched->runqhead = gp->schedlink;
   if (!sched->runqhead) sched->runqtail = nullptr;
-  sched->runqsize.fetch_sub(1, std::memory_order_release);
+  sched->runqsize.store(sched->runqsize.load(std::memory_order_relaxed) - 1, std::memory_order_release);
   return gp;
 }
 
