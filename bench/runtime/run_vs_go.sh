@@ -63,11 +63,13 @@ echo "== targets =="
 awk '
 FNR == 1 { file++ }
 file == 1 && NF >= 4 { go[$1] = $2; us[$1] = $3 }
-file == 2 && $1 ~ /^switch_fiber_ns_per_switch$/ { sw = $2 }
+file == 2 && $1 == "switch_fiber_ns_per_switch" { sw = $2 }
+file == 2 && $1 == "switch_fiber_cpu_ns_per_switch" { swc = $2 }
 function ratio(k) { return (k in go && go[k] > 0) ? us[k] / go[k] : -1 }
 function row(name, v, target, ok) { printf "%-44s %12s  %-14s %s\n", name, v, target, ok ? "met" : "NOT met" }
 END {
-  if (sw != "") row("raw context switch (ns)", sw, "<= 10 ns", sw <= 10);
+  # CPU time: wall time of a switch grows with the machine load (see run_switch.sh).
+  if (swc != "") row("raw context switch (ns, CPU; wall " sw ")", swc, "<= 10 ns", swc <= 10);
   r = ratio("yield_p1_ns_per_switch"); if (r >= 0) row("yield vs Gosched (ratio)", sprintf("%.2f", r), "<= 1", r <= 1);
   r = ratio("pingpong_p1_ns_per_roundtrip"); if (r >= 0) row("ping-pong P=1 (ratio)", sprintf("%.2f", r), "<= 1", r <= 1);
   r = ratio("pingpong_p2_ns_per_roundtrip"); if (r >= 0) row("ping-pong P=2 (ratio)", sprintf("%.2f", r), "<= 1", r <= 1);
