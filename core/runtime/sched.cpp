@@ -1177,12 +1177,12 @@ void execute(M* m, G* gp, bool inherit, Why why) {
 // park_m: on g0 after gopark's switch. Returns gp if the park was cancelled.
 G* park_m(M* m, G* gp) {
   P* p = m->p;
-  if (!tracing_on()) {
-  } else if (m->block_forever) {
-    trace_event_shared(m, EventKind::GoStop, static_cast<Why>(m->block_why), m->block_reason, gp, p, m->block_a0);
-  } else {
-    trace_event_shared(m, EventKind::GoBlock, static_cast<Why>(m->block_why), m->block_reason, gp, p, m->block_a0,
-                       m->block_a1);
+  if (tracing_on()) {
+    if (m->block_forever)
+      trace_event_shared(m, EventKind::GoStop, static_cast<Why>(m->block_why), m->block_reason, gp, p, m->block_a0);
+    else
+      trace_event_shared(m, EventKind::GoBlock, static_cast<Why>(m->block_why), m->block_reason, gp, p,
+                         m->block_a0, m->block_a1);
   }
   m->curg = nullptr;
   gp->m = nullptr;
