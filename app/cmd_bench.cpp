@@ -25,24 +25,17 @@
 
 #include "command.h"
 #include "runtime/api.h"
+#include "runtime/bench.h"
 
 namespace gosim::app {
 namespace {
 
 namespace rt = gosim::rt;
-using Clock = std::chrono::steady_clock;
-
-double ns_since(Clock::time_point t0) { return std::chrono::duration<double, std::nano>(Clock::now() - t0).count(); }
-
-long read_status_kb(const char* key) {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  std::string k = std::string(key) + ":";
-  while (std::getline(f, line))
-    if (line.rfind(k, 0) == 0) return std::stol(line.substr(k.size()));
-  return 0;
-}
-long rss_bytes() { return read_status_kb("VmRSS") * 1024; }
+namespace bench = gosim::runtime::bench;
+using bench::Clock;
+using bench::median_of;
+using bench::ns_since;
+using bench::rss_bytes;
 
 long read_long_file(const char* path, long fallback) {
   std::ifstream f(path);
@@ -56,14 +49,6 @@ long mem_available() {
   while (std::getline(f, line))
     if (line.rfind("MemAvailable:", 0) == 0) return std::stol(line.substr(13)) * 1024;
   return 0;
-}
-
-template <typename F>
-double median_of(int runs, F f) {
-  std::vector<double> v;
-  for (int i = 0; i < runs; i++) v.push_back(f());
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 // --- OS threads ---
@@ -138,46 +123,11 @@ double goroutine_create_ns(int n) {
   return el / n;
 }
 
-double goroutine_switch_ns(int n) {
-  double el = 0;
-  rt::run(
-      [&] {
-        rt::WaitGroup wg;
-        wg.add(2);
-        auto t0 = Clock::now();
-        for (int k = 0; k < 2; k++)
-          rt::go([&] {
-            for (int i = 0; i < n; i++) rt::yield();
-            wg.done();
-          });
-        wg.wait();
-        el = ns_since(t0);
-      },
-      {.procs = 1});
-  return el / (2.0 * n);
-}
+double goroutine_switch_ns(int n) { return bench::yield_ns_per_switch(n); }
 
 double goroutine_memory_bytes(int n) {
   double per = 0;
-  rt::run(
-      [&] {
-        rt::Chan<int> release;
-        rt::WaitGroup ready, done;
-        ready.add(n);
-        done.add(n);
-        long rss0 = rss_bytes();
-        for (int i = 0; i < n; i++)
-          rt::go([&] {
-            ready.done();
-            release.recv();
-            done.done();
-          });
-        ready.wait();
-        per = static_cast<double>(rss_bytes() - rss0) / n;
-        release.close();
-        done.wait();
-      },
-      {.procs = 2});
+  rt::run([&] { per = bench::spawn_park_release(n).rss_bytes; }, {.procs = 2});
   return per;
 }
 
@@ -210,6 +160,7 @@ int run_bench(const BenchOptions& o) {
   const int sw = o.quick ? 20000 : 100000;
   const int mem_threads = o.quick ? 100 : 300;
   const int mem_gs = o.quick ? 20000 : 100000;
+  const long trace_rts = o.quick ? 100000 : 300000;
 
   double t_create = median_of(runs, [&] { return thread_create_ns(tn); });
   double g_create = median_of(runs, [&] { return goroutine_create_ns(gn); });
@@ -217,6 +168,7 @@ int run_bench(const BenchOptions& o) {
   double g_switch = median_of(runs, [&] { return goroutine_switch_ns(sw * 10); });
   double t_mem = median_of(runs, [&] { return thread_memory_bytes(mem_threads); });
   double g_mem = median_of(runs, [&] { return goroutine_memory_bytes(mem_gs); });
+  bench::TracingOverhead tr = bench::tracing_overhead(trace_rts, o.quick ? 3 : 5);
 
   // How many fit: memory divided by the measured cost, capped by kernel limits.
   double avail = static_cast<double>(mem_available());
@@ -240,10 +192,16 @@ int run_bench(const BenchOptions& o) {
                     {"max_estimate", static_cast<long>(t_fit)}}},
         {"goroutine", {{"create_ns", g_create}, {"switch_ns", g_switch}, {"memory_bytes", g_mem},
                        {"max_estimate", static_cast<long>(g_fit)}}},
+        {"tracing", {{"pingpong_untraced_ns", tr.untraced_wall_ns}, {"pingpong_traced_ns", tr.traced_wall_ns},
+                     {"pingpong_untraced_cpu_ns", tr.untraced_cpu_ns}, {"pingpong_traced_cpu_ns", tr.traced_cpu_ns},
+                     {"overhead", tr.overhead_wall}, {"overhead_cpu", tr.overhead_cpu},
+                     {"events_per_roundtrip", tr.events_per_roundtrip}}},
         {"method",
          "create = create+join (thread) / go+WaitGroup (goroutine); switch = semaphore ping-pong between two "
          "threads / Gosched between two goroutines on one P; memory = RSS growth per parked thread/goroutine; "
-         "max = available memory / memory, capped by threads-max, pid_max, RLIMIT_NPROC, vm.max_map_count/2"},
+         "max = available memory / memory, capped by threads-max, pid_max, RLIMIT_NPROC, vm.max_map_count/2; "
+         "tracing = unbuffered channel ping-pong on one P, untraced and traced alternately, medians, overhead = "
+         "median of traced/untraced - 1"},
     };
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
@@ -263,6 +221,11 @@ int run_bench(const BenchOptions& o) {
       "  growth per parked thread (plus an 8 MiB virtual stack each) vs per parked goroutine\n"
       "  (a 64 KiB lazily committed stack each); how many: available memory / memory, threads\n"
       "  capped by threads-max, pid_max, RLIMIT_NPROC and vm.max_map_count. Nothing was exhausted.\n");
+  std::printf(
+      "\n  Tracing (real mode) on an unbuffered channel ping-pong, one P: %s untraced, %s traced per\n"
+      "  round trip (%.1f events each): overhead %+.1f%% wall, %+.1f%% CPU (medians of %d alternate runs).\n",
+      human_ns(tr.untraced_wall_ns).c_str(), human_ns(tr.traced_wall_ns).c_str(), tr.events_per_roundtrip,
+      tr.overhead_wall * 100, tr.overhead_cpu * 100, o.quick ? 3 : 5);
   return kExitOk;
 }
 

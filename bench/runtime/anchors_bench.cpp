@@ -3,26 +3,23 @@
 // lines, so run_vs_go.sh can put them side by side. A benchmark, never a test.
 //
 // Usage: gosim_rt_anchors [yield|pingpong|spawn|fanout|syscall|tracing ...]
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
-#include <dirent.h>
-
 #include "runtime/api.h"
+#include "runtime/bench.h"
 #include "runtime/run_scenario.h"
 #include "scenario/program.h"
 #include "trace/sink.h"
 
 namespace rt = gosim::rt;
-using Clock = std::chrono::steady_clock;
+namespace bench = gosim::runtime::bench;
+using bench::Clock;
+using bench::ns_since;
+using bench::threads_now;
 using namespace std::chrono_literals;
 
 namespace {
@@ -33,46 +30,8 @@ void metric(const std::string& name, double v, const char* unit) {
   std::fflush(stdout);
 }
 
-double ns_since(Clock::time_point t0) { return std::chrono::duration<double, std::nano>(Clock::now() - t0).count(); }
-
-long vm_rss() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6)) * 1024;
-  return 0;
-}
-
-int threads_now() {
-  int n = 0;
-  if (DIR* d = opendir("/proc/self/task")) {
-    while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') n++;
-    closedir(d);
-  }
-  return n;
-}
-
 // yield: two goroutines each Gosched 10M times on one P (anchors/go/yield).
-void yield_bench() {
-  const long n = 10'000'000;
-  double el = 0;
-  rt::run(
-      [&] {
-        rt::WaitGroup wg;
-        wg.add(2);
-        auto t0 = Clock::now();
-        for (int k = 0; k < 2; k++)
-          rt::go([&] {
-            for (long i = 0; i < n; i++) rt::yield();
-            wg.done();
-          });
-        wg.wait();
-        el = ns_since(t0);
-      },
-      {.procs = 1});
-  metric("yield_p1_ns_per_switch", el / (2.0 * n), "ns");
-}
+void yield_bench() { metric("yield_p1_ns_per_switch", bench::yield_ns_per_switch(10'000'000), "ns"); }
 
 // pingpong: main and an echo goroutine over two unbuffered channels.
 void pingpong_bench(int procs) {
@@ -108,35 +67,13 @@ void spawn_bench() {
   const int n = 1'000'000;
   rt::run(
       [&] {
-        for (int round = 0; round < 2; round++) {
-          long rss0 = vm_rss();
-          rt::Chan<int> release;
-          rt::WaitGroup ready, done;
-          ready.add(n);
-          done.add(n);
-          auto t0 = Clock::now();
-          for (int i = 0; i < n; i++)
-            rt::go([&] {
-              ready.done();
-              release.recv();
-              done.done();
-            });
-          ready.wait();
-          double spawn = ns_since(t0);
-          long rss = vm_rss() - rss0;
-          auto t1 = Clock::now();
-          release.close();
-          done.wait();
-          double rel = ns_since(t1);
-          if (round == 0) {
-            metric("spawn_p2_ns_per_goroutine", spawn / n, "ns");
-            metric("spawn_p2_rss_bytes_per_goroutine", static_cast<double>(rss) / n, "bytes");
-            metric("spawn_p2_release_ns_per_goroutine", rel / n, "ns");
-          } else {
-            metric("spawn_p2_warm_ns_per_goroutine", spawn / n, "ns");
-            metric("spawn_p2_warm_release_ns_per_goroutine", rel / n, "ns");
-          }
-        }
+        bench::SpawnResult cold = bench::spawn_park_release(n);
+        metric("spawn_p2_ns_per_goroutine", cold.spawn_ns, "ns");
+        metric("spawn_p2_rss_bytes_per_goroutine", cold.rss_bytes, "bytes");
+        metric("spawn_p2_release_ns_per_goroutine", cold.release_ns, "ns");
+        bench::SpawnResult warm = bench::spawn_park_release(n);
+        metric("spawn_p2_warm_ns_per_goroutine", warm.spawn_ns, "ns");
+        metric("spawn_p2_warm_release_ns_per_goroutine", warm.release_ns, "ns");
       },
       {.procs = 2, .max_wall_time = 10min});
 }
@@ -232,14 +169,26 @@ void syscall_bench() {
       {.procs = 2});
 }
 
-// tracing: the ping-pong scenario in real mode with and without tracing.
+// tracing: the cost of tracing on an unbuffered ping-pong on one P, untraced
+// and traced alternately in this process (bench.h), twice: on the runtime's
+// channels directly (1M round trips, 7 pairs of runs), and as the ping-pong
+// scenario that `gosim run --mode real --trace` runs (300k, 5 pairs).
 void tracing_bench() {
+  bench::TracingOverhead o = bench::tracing_overhead(1'000'000, 7);
+  metric("tracing_p1_pingpong_untraced_ns_per_roundtrip", o.untraced_wall_ns, "ns");
+  metric("tracing_p1_pingpong_traced_ns_per_roundtrip", o.traced_wall_ns, "ns");
+  metric("tracing_p1_pingpong_untraced_cpu_ns_per_roundtrip", o.untraced_cpu_ns, "ns");
+  metric("tracing_p1_pingpong_traced_cpu_ns_per_roundtrip", o.traced_cpu_ns, "ns");
+  metric("tracing_p1_overhead_percent", o.overhead_wall * 100, "%");
+  metric("tracing_p1_overhead_cpu_percent", o.overhead_cpu * 100, "%");
+  metric("tracing_p1_events_per_roundtrip", o.events_per_roundtrip, "events");
+
   auto s = std::make_shared<gosim::scenario::Scenario>();
   namespace sc = gosim::scenario;
   s->name = "pingpong";
   s->config.gomaxprocs = 1;
   s->channels = {{"ping", 0, {}}, {"pong", 0, {}}};
-  const long n = 1'000'000;
+  const long n = 300'000;
   sc::Op rep;
   rep.kind = sc::OpKind::Repeat;
   rep.count = n;
@@ -261,19 +210,19 @@ void tracing_bench() {
   sc::Function echo{"echo", {erep}, {}};
   s->functions = {main, echo};
   sc::Program prog = sc::compile(s);
-  double best[2] = {1e300, 1e300};
+  std::vector<double> el[2], ratio;
   for (int rep_i = 0; rep_i < 5; rep_i++) {
     for (int traced = 0; traced < 2; traced++) {
       gosim::trace::NullSink sink;
       std::int64_t run_ns = 0;
       gosim::runtime::run_scenario(prog, sink, gosim::runtime::RealOptions{.tracing = traced == 1, .run_ns = &run_ns});
-      double el = static_cast<double>(run_ns) / static_cast<double>(n);
-      if (el < best[traced]) best[traced] = el;
+      el[traced].push_back(static_cast<double>(run_ns) / static_cast<double>(n));
     }
+    ratio.push_back(el[1].back() / el[0].back());
   }
-  metric("tracing_p1_pingpong_untraced_ns_per_roundtrip", best[0], "ns");
-  metric("tracing_p1_pingpong_traced_ns_per_roundtrip", best[1], "ns");
-  metric("tracing_p1_overhead_percent", (best[1] / best[0] - 1) * 100, "%");
+  metric("tracing_p1_scenario_untraced_ns_per_roundtrip", bench::median(el[0]), "ns");
+  metric("tracing_p1_scenario_traced_ns_per_roundtrip", bench::median(el[1]), "ns");
+  metric("tracing_p1_scenario_overhead_percent", (bench::median(ratio) - 1) * 100, "%");
 }
 
 }  // namespace

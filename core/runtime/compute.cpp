@@ -22,8 +22,13 @@ void compute(std::int64_t ns) {
     std::int64_t slice = std::min(ns, kSafePointNs);
     std::int64_t t0 = nanotime();
     burn(slice);
-    ns -= nanotime() - t0;
-    G* gp = getm()->curg;
+    std::int64_t t1 = nanotime();
+    ns -= t1 - t0;
+    M* m = getm();
+    // The trace's shared stamp (tracebuf.h): events the G makes after
+    // computing are stamped with this reading, not the one before.
+    if (tracing_on()) m->trace->saw_clock(t1 - sched->start);
+    G* gp = m->curg;
     if (preempt_requested(gp)) {
       if (sched->exiting.load(std::memory_order_acquire)) park_dead();  // the run is over
       gopreempt();

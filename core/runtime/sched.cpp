@@ -93,44 +93,17 @@ M* getm() { return current_m(); }
 std::int64_t now_rel() { return nanotime() - sched->start; }
 
 // ---------------------------------------------------------------- tracing
+//
+// Stamps (tracebuf.h): trace_event reads the clock; trace_event_shared uses
+// the M's latest reading (TraceBuf::clock), which schedule_loop refreshes
+// once per switch. Both then make the stamp nondecreasing in the M's buffer
+// and strictly increasing per G and per P (tlast), which keeps causal order.
 
 namespace {
 
-void emit(M* m, std::int64_t t, EventKind k, Why why, std::uint8_t reason, std::int32_t g, std::int32_t p,
-          std::int32_t mid, std::int64_t a0, std::int64_t a1, std::int64_t a2) {
-  TraceBuf* b = m->trace;
-  if (b->used == TraceBuf::kChunk) {
-    // Every chunk: account against the limit (a shared counter, once per 8192 events).
-    std::int64_t n = sched->trace_events.fetch_add(TraceBuf::kChunk, std::memory_order_relaxed);
-    if (n > sched->cfg().limits.max_trace_events) {
-      sched->tracing.store(false, std::memory_order_relaxed);
-      finish_run(trace::RunOutcome::Status::LimitExceeded,
-                 "gosim: the run exceeded limits.max_trace_events (" +
-                     std::to_string(sched->cfg().limits.max_trace_events) + " events)");
-      return;
-    }
-  }
-  trace::Event* e = b->next();
-  e->t = t;
-  e->kind = k;
-  e->reason = reason;
-  e->why = why;
-  e->g = g;
-  e->p = p;
-  e->m = mid;
-  e->a0 = a0;
-  e->a1 = a1;
-  e->a2 = a2;
-}
-
-}  // namespace
-
-void trace_event(EventKind k, Why why, std::uint8_t reason, G* g, P* p, std::int64_t a0, std::int64_t a1,
-                 std::int64_t a2) {
-  if (!tracing_on()) return;
-  M* m = getm();
-  std::int64_t t = now_rel();
-  // Strictly increasing per G and per P: the caller owns both here.
+// Clamps t to the buffer's and the objects' last stamps (see above).
+inline std::int64_t order_stamp(TraceBuf* b, std::int64_t t, G* g, P* p) {
+  if (t < b->tlast) t = b->tlast;
   if (g) {
     if (t <= g->tlast) t = g->tlast + 1;
     g->tlast = t;
@@ -139,6 +112,49 @@ void trace_event(EventKind k, Why why, std::uint8_t reason, G* g, P* p, std::int
     if (t <= p->tlast) t = p->tlast + 1;
     p->tlast = t;
   }
+  b->tlast = t;
+  return t;
+}
+
+void emit(M* m, std::int64_t t, EventKind k, Why why, std::uint8_t reason, std::int32_t g, std::int32_t p,
+          std::int32_t mid, std::int64_t a0, std::int64_t a1, std::int64_t a2) {
+  TraceBuf* b = m->trace;
+  if (b->full()) [[unlikely]] {
+    // Every chunk: account against the limit (a shared counter, once per chunk).
+    std::int64_t n = sched->trace_events.fetch_add(static_cast<std::int64_t>(b->next_chunk_events()),
+                                                   std::memory_order_relaxed);
+    if (n > sched->cfg().limits.max_trace_events) {
+      sched->tracing.store(false, std::memory_order_relaxed);
+      finish_run(trace::RunOutcome::Status::LimitExceeded,
+                 "gosim: the run exceeded limits.max_trace_events (" +
+                     std::to_string(sched->cfg().limits.max_trace_events) + " events)");
+      return;
+    }
+  }
+  b->put(t, k, reason, why, g, p, mid, a0, a1, a2);
+}
+
+// The hot-path event: the switch's shared stamp, the caller's M.
+inline void trace_event_shared(M* m, EventKind k, Why why, std::uint8_t reason, G* g, P* p, std::int64_t a0 = 0,
+                               std::int64_t a1 = 0, std::int64_t a2 = 0) {
+  TraceBuf* b = m->trace;
+  std::int64_t t = order_stamp(b, b->clock, g, p);
+  emit(m, t, k, why, reason, g ? static_cast<std::int32_t>(g->goid) : -1, p ? p->id : -1, m->id, a0, a1, a2);
+}
+
+// One clock reading for the events of a switch (tracing only).
+inline void trace_clock(M* m) { m->trace->saw_clock(now_rel()); }
+
+}  // namespace
+
+void trace_event(EventKind k, Why why, std::uint8_t reason, G* g, P* p, std::int64_t a0, std::int64_t a1,
+                 std::int64_t a2) {
+  if (!tracing_on()) return;
+  M* m = getm();
+  TraceBuf* b = m->trace;
+  std::int64_t now = now_rel();
+  b->saw_clock(now);
+  std::int64_t t = order_stamp(b, now, g, p);
   emit(m, t, k, why, reason, g ? static_cast<std::int32_t>(g->goid) : -1, p ? p->id : -1, m->id, a0, a1, a2);
 }
 
@@ -155,11 +171,10 @@ void trace_event_m(EventKind k, Why why, std::uint8_t reason, std::int32_t g, P*
                    std::int64_t a0 = 0, std::int64_t a1 = 0, std::int64_t a2 = 0) {
   if (!tracing_on()) return;
   M* m = getm();
-  std::int64_t t = now_rel();
-  if (p) {
-    if (t <= p->tlast) t = p->tlast + 1;
-    p->tlast = t;
-  }
+  TraceBuf* b = m->trace;
+  std::int64_t now = now_rel();
+  b->saw_clock(now);
+  std::int64_t t = order_stamp(b, now, nullptr, p);
   emit(m, t, k, why, reason, g, p ? p->id : -1, mid, a0, a1, a2);
 }
 
@@ -204,7 +219,8 @@ void globrunqput(G* gp) {
   if (sched->runqtail) sched->runqtail->schedlink = gp;
   else sched->runqhead = gp;
   sched->runqtail = gp;
-  sched->runqsize.fetch_add(1, std::memory_order_release);
+  // Only holders of sched.lock write runqsize: a plain store, no locked RMW.
+  sched->runqsize.store(sched->runqsize.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
 namespace {
@@ -215,7 +231,7 @@ void globrunqputbatch(G* head, G* tail, std::int32_t n) {
   if (sched->runqtail) sched->runqtail->schedlink = head;
   else sched->runqhead = head;
   sched->runqtail = tail;
-  sched->runqsize.fetch_add(n, std::memory_order_release);
+  sched->runqsize.store(sched->runqsize.load(std::memory_order_relaxed) + n, std::memory_order_release);
 }
 
 G* globrunqpop() {
@@ -223,7 +239,7 @@ G* globrunqpop() {
   if (!gp) return nullptr;
   sched->runqhead = gp->schedlink;
   if (!sched->runqhead) sched->runqtail = nullptr;
-  sched->runqsize.fetch_sub(1, std::memory_order_release);
+  sched->runqsize.store(sched->runqsize.load(std::memory_order_relaxed) - 1, std::memory_order_release);
   return gp;
 }
 
@@ -748,8 +764,9 @@ void goready(G* gp, Why why, bool next) {
   }
   if (!sched->cfg().mechanisms.runnext) next = false;
   G* cur = m->curg;
-  trace_event(EventKind::GoUnblock, why, R(next ? trace::Queue::Runnext : trace::Queue::Local), gp, p,
-              cur ? cur->goid : -1);
+  if (tracing_on())
+    trace_event_shared(m, EventKind::GoUnblock, why, R(next ? trace::Queue::Runnext : trace::Queue::Local), gp, p,
+                       cur ? cur->goid : -1);
   gp->status.store(GStatus::Runnable, std::memory_order_release);
   runqput(p, gp, next);
   wakep();
@@ -1022,7 +1039,7 @@ top:
     if (!stopm(m)) return nullptr;
     goto top;
   }
-  std::int64_t now = nanotime();
+  std::int64_t now = any_timers() ? nanotime() : 0;  // checkTimers: no clock read without timers
   bool ran = false;
   std::int64_t poll_until = check_timers(p, now, &ran);
 
@@ -1166,23 +1183,31 @@ void execute(M* m, G* gp, bool inherit, Why why) {
   gp->m = m;
   gp->status.store(GStatus::Running, std::memory_order_release);
   gp->preempt.store(false, std::memory_order_relaxed);
-  if (!inherit) {
-    p->schedtick.store(p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    p->slice_start = nanotime();
-  }
+  if (!inherit) p->schedtick.store(p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   p->running_g.store(gp, std::memory_order_release);
-  trace_event(EventKind::GoStart, why, 0, gp, p);
+  if (tracing_on()) {
+    // A new slice (or a G found after a search) gets a fresh reading; a
+    // runnext hand-off shares the switch's. slice_start is only GoPreempt's
+    // a0: like Go's execute, no clock read when not tracing.
+    if (!inherit) {
+      trace_clock(m);
+      p->slice_start = sched->start + m->trace->clock;  // absolute, as syscall.cpp sets it
+    }
+    trace_event_shared(m, EventKind::GoStart, why, 0, gp, p);
+  }
   fiber_switch(m->g0, gp->fiber);
 }
 
 // park_m: on g0 after gopark's switch. Returns gp if the park was cancelled.
 G* park_m(M* m, G* gp) {
   P* p = m->p;
-  if (m->block_forever)
-    trace_event(EventKind::GoStop, static_cast<Why>(m->block_why), m->block_reason, gp, p, m->block_a0);
-  else
-    trace_event(EventKind::GoBlock, static_cast<Why>(m->block_why), m->block_reason, gp, p, m->block_a0,
-                m->block_a1);
+  if (tracing_on()) {
+    if (m->block_forever)
+      trace_event_shared(m, EventKind::GoStop, static_cast<Why>(m->block_why), m->block_reason, gp, p, m->block_a0);
+    else
+      trace_event_shared(m, EventKind::GoBlock, static_cast<Why>(m->block_why), m->block_reason, gp, p,
+                         m->block_a0, m->block_a1);
+  }
   m->curg = nullptr;
   gp->m = nullptr;
   gp->status.store(GStatus::Waiting, std::memory_order_release);  // before unlockf: wakers CAS from Waiting
@@ -1263,6 +1288,7 @@ void schedule_loop() {
     McallOp op = m->op;
     m->op = McallOp::None;
     if (m->p) m->p->running_g.store(nullptr, std::memory_order_relaxed);
+    if (tracing_on()) trace_clock(m);  // the one clock reading of this switch
     switch (op) {
       case McallOp::Park:
         next = park_m(m, gp);
@@ -1270,19 +1296,22 @@ void schedule_loop() {
         why = Why::StartRunnext;
         break;
       case McallOp::Gosched:
-        trace_event(EventKind::GoSched, Why::GoschedToGlobal, 0, gp, m->p);
+        if (tracing_on()) trace_event_shared(m, EventKind::GoSched, Why::GoschedToGlobal, 0, gp, m->p);
         to_global(m, gp);
         break;
       case McallOp::Preempt: {
         bool stw = sched->gcwaiting.load(std::memory_order_acquire);
-        trace_event(EventKind::GoPreempt, stw ? Why::PreemptSTW : Why::PreemptTimeSlice,
-                    R(stw ? trace::PreemptReason::STW : trace::PreemptReason::TimeSlice), gp, m->p,
-                    nanotime() - m->p->slice_start);
+        if (tracing_on())
+          trace_event_shared(m, EventKind::GoPreempt, stw ? Why::PreemptSTW : Why::PreemptTimeSlice,
+                             R(stw ? trace::PreemptReason::STW : trace::PreemptReason::TimeSlice), gp, m->p,
+                             sched->start + m->trace->clock - m->p->slice_start);
         to_global(m, gp);
         break;
       }
       case McallOp::Yield:  // goyield_m: local tail, keeps locality
-        trace_event(EventKind::GoPreempt, Why::WakeMutexHandoff, R(trace::PreemptReason::Yield), gp, m->p);
+        if (tracing_on())
+          trace_event_shared(m, EventKind::GoPreempt, Why::WakeMutexHandoff, R(trace::PreemptReason::Yield), gp,
+                             m->p);
         m->curg = nullptr;
         gp->m = nullptr;
         gp->status.store(GStatus::Runnable, std::memory_order_release);
