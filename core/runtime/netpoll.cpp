@@ -67,9 +67,14 @@ G* Netpoll::poll(std::int64_t delay) {
   std::int64_t count = 0;
   for (int i = 0; i < n; i++) {
     if (evs[i].data.ptr == nullptr) {
-      std::uint64_t v;
-      [[maybe_unused]] ssize_t r = ::read(evfd_, &v, sizeof v);
-      wake_sig_.store(0, std::memory_order_release);
+      // netpollBreak could be picked up by a non-blocking poll (findRunnable's,
+      // sysmon's) racing with the M that blocks: only a blocking poll consumes
+      // it, or that M would sleep on past the timer it was woken for.
+      if (delay != 0) {
+        std::uint64_t v;
+        [[maybe_unused]] ssize_t r = ::read(evfd_, &v, sizeof v);
+        wake_sig_.store(0, std::memory_order_release);
+      }
       continue;
     }
     G* gp = static_cast<G*>(evs[i].data.ptr);

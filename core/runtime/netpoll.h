@@ -37,7 +37,10 @@ class Netpoll {
   // the readied Gs linked by schedlink (still Waiting), or null.
   G* poll(std::int64_t delay_ns);
   // netpollBreak: interrupts a blocking poll (eventfd), at most one pending.
+  // Only a blocking poll consumes it (netpoll_epoll.go), so a non-blocking
+  // poll racing with the M about to block cannot swallow its wake-up.
   void brk();
+  bool break_pending() const { return wake_sig_.load(std::memory_order_acquire) != 0; }
 
   // The G side of `netwait ns`: arm, park, disarm.
   void wait(std::int64_t ns);
