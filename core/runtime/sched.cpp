@@ -176,6 +176,10 @@ void finish_run(trace::RunOutcome::Status status, const std::string& message) {
     sched->outcome.status = status;
     sched->outcome.message = message;
     sched->outcome.end_time = now_rel();
+    // The trace ends here, as Go's does when main returns: nothing about the
+    // Gs dropped now (no GoEnd) nor the Ps stopped for the exit. Before
+    // `exiting`, so an M that sees the run over sees tracing off too.
+    sched->tracing.store(false, std::memory_order_relaxed);
     sched->exiting.store(true, std::memory_order_release);
   }
   // Wake everything that may be waiting, without sched.lock (we may be
