@@ -61,6 +61,9 @@ G* Netpoll::poll(std::int64_t delay) {
   epoll_event evs[128];  // Go reads at most 128 events per call
   int n = ::epoll_pwait2(epfd_, evs, 128, tsp, nullptr);
   if (n < 0) return nullptr;  // EINTR: the caller re-polls
+#if defined(GOSIM_TSAN)
+  if (n > 0) (void)registrations_.load(std::memory_order_acquire);
+#endif
   M* m = getm();
   G* list = nullptr;
   G* tail = nullptr;
@@ -130,6 +133,9 @@ void Netpoll::wait(std::int64_t ns) {
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLONESHOT;
   ev.data.ptr = gp;
+#if defined(GOSIM_TSAN)
+  registrations_.fetch_add(1, std::memory_order_release);
+#endif
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
   std::uintptr_t expect = 0;
   if (gp->pd.rg.compare_exchange_strong(expect, kPdWait, std::memory_order_acq_rel)) {

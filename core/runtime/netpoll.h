@@ -50,6 +50,10 @@ class Netpoll {
   int evfd_ = -1;
   std::atomic<std::int32_t> waiters_{0};
   std::atomic<std::uint32_t> wake_sig_{0};
+  // TSan does not intercept epoll_pwait2, so it cannot see that the kernel
+  // orders a G's registration before the poller reads the event's G: each
+  // registration releases this counter and each poll acquires it.
+  std::atomic<std::uint64_t> registrations_{0};
 };
 
 // `netwait D` on the current G (a blocking read on the fd if the netpoller
