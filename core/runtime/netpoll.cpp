@@ -36,9 +36,12 @@ Netpoll::~Netpoll() {
 }
 
 void Netpoll::brk() {
-  // netpollBreak: one pending wake-up is enough (netpollWakeSig).
-  std::uint32_t zero = 0;
-  if (!wake_sig_.compare_exchange_strong(zero, 1, std::memory_order_acq_rel)) return;
+  // netpollBreak. Go skips the write while netpollWakeSig says one is
+  // pending; but a break made while the poller has read the eventfd and not
+  // yet cleared the flag is then lost, and the next M to block in epoll (the
+  // run's end, an earlier timer) sleeps on. So every break writes: eventfd
+  // adds them up and one read by the blocking poll takes them all.
+  wake_sig_.store(1, std::memory_order_release);
   std::uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(evfd_, &one, sizeof one);
 }
@@ -74,9 +77,9 @@ G* Netpoll::poll(std::int64_t delay) {
       // sysmon's) racing with the M that blocks: only a blocking poll consumes
       // it, or that M would sleep on past the timer it was woken for.
       if (delay != 0) {
+        wake_sig_.store(0, std::memory_order_release);  // before the read: a later break stays pending
         std::uint64_t v;
         [[maybe_unused]] ssize_t r = ::read(evfd_, &v, sizeof v);
-        wake_sig_.store(0, std::memory_order_release);
       }
       continue;
     }

@@ -36,10 +36,11 @@ class Netpoll {
   // sub-ms -> 1 ms, else whole ms, via the configured granularity). Returns
   // the readied Gs linked by schedlink (still Waiting), or null.
   G* poll(std::int64_t delay_ns);
-  // netpollBreak: interrupts a blocking poll (eventfd), at most one pending.
-  // Only a blocking poll consumes it (netpoll_epoll.go), so a non-blocking
-  // poll racing with the M about to block cannot swallow its wake-up.
+  // netpollBreak: interrupts a blocking poll (eventfd). Only a blocking poll
+  // consumes it (netpoll_epoll.go), so a non-blocking poll racing with the M
+  // about to block cannot swallow its wake-up; every call writes (see .cpp).
   void brk();
+  // A break was made and no blocking poll has taken it yet (for tests).
   bool break_pending() const { return wake_sig_.load(std::memory_order_acquire) != 0; }
 
   // The G side of `netwait ns`: arm, park, disarm.

@@ -1106,9 +1106,19 @@ top:
   // Blocking netpoll: one M at a time (the lastpoll token), until the next timer.
   if (sched->netpoll && (sched->netpoll->waiters() > 0 || poll_until != 0) &&
       sched->lastpoll.exchange(0, std::memory_order_acq_rel) != 0) {
-    sched->pollUntil.store(poll_until, std::memory_order_release);
+    sched->pollUntil.store(poll_until, std::memory_order_seq_cst);
+    // Re-check after publishing the token and pollUntil: a timer added, or the
+    // run ended, since our look above may have sent its netpollBreak to the
+    // previous poller, which took it; from here on wakeNetPoller and
+    // finish_run see us and break our poll.
+    std::int64_t pu2 = earliest_timer();
+    if (pu2 != 0 && (poll_until == 0 || pu2 < poll_until)) {
+      poll_until = pu2;
+      sched->pollUntil.store(poll_until, std::memory_order_seq_cst);
+    }
     std::int64_t delay = -1;
-    if (poll_until != 0) delay = std::max<std::int64_t>(0, poll_until - nanotime());
+    if (sched->exiting.load(std::memory_order_acquire)) delay = 0;
+    else if (poll_until != 0) delay = std::max<std::int64_t>(0, poll_until - nanotime());
     G* list = sched->netpoll->poll(delay);
     now = nanotime();
     sched->pollUntil.store(0, std::memory_order_release);
