@@ -850,9 +850,15 @@ void stop_the_world(trace::STWKind kind) {
   sched->stopwait--;
   for (auto& pp : sched->allp) {
     PStatus s = PStatus::Syscall;
+    // Stamped before the CAS (the returning M stamps its GoSysExit after
+    // seeing it fail) and after the syscall's GoSysCall (p->tlast, ours once
+    // the CAS succeeds), as sysmon's retake does.
+    std::int64_t ts = now_rel();
     if (pp->status.compare_exchange_strong(s, PStatus::GCStop, std::memory_order_acq_rel)) {
       G* sg = pp->syscall_g.load(std::memory_order_acquire);
-      trace_event_at(m, now_rel(), EventKind::GoSysBlock, Why::HandoffSTW, 0,
+      if (ts <= pp->tlast) ts = pp->tlast + 1;
+      pp->tlast = ts;
+      trace_event_at(m, ts, EventKind::GoSysBlock, Why::HandoffSTW, 0,
                      sg ? static_cast<std::int32_t>(sg->goid) : -1, pp->id);
       pp->syscalltick.fetch_add(1, std::memory_order_relaxed);
       sched->stopwait--;
