@@ -36,9 +36,12 @@ Netpoll::~Netpoll() {
 }
 
 void Netpoll::brk() {
-  // netpollBreak: one pending wake-up is enough (netpollWakeSig).
-  std::uint32_t zero = 0;
-  if (!wake_sig_.compare_exchange_strong(zero, 1, std::memory_order_acq_rel)) return;
+  // netpollBreak. Go skips the write while netpollWakeSig says one is
+  // pending; but a break made while the poller has read the eventfd and not
+  // yet cleared the flag is then lost, and the next M to block in epoll (the
+  // run's end, an earlier timer) sleeps on. So every break writes: eventfd
+  // adds them up and one read by the blocking poll takes them all.
+  wake_sig_.store(1, std::memory_order_release);
   std::uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(evfd_, &one, sizeof one);
 }
@@ -61,15 +64,23 @@ G* Netpoll::poll(std::int64_t delay) {
   epoll_event evs[128];  // Go reads at most 128 events per call
   int n = ::epoll_pwait2(epfd_, evs, 128, tsp, nullptr);
   if (n < 0) return nullptr;  // EINTR: the caller re-polls
+#if defined(GOSIM_TSAN)
+  if (n > 0) (void)registrations_.load(std::memory_order_acquire);
+#endif
   M* m = getm();
   G* list = nullptr;
   G* tail = nullptr;
   std::int64_t count = 0;
   for (int i = 0; i < n; i++) {
     if (evs[i].data.ptr == nullptr) {
-      std::uint64_t v;
-      [[maybe_unused]] ssize_t r = ::read(evfd_, &v, sizeof v);
-      wake_sig_.store(0, std::memory_order_release);
+      // netpollBreak could be picked up by a non-blocking poll (findRunnable's,
+      // sysmon's) racing with the M that blocks: only a blocking poll consumes
+      // it, or that M would sleep on past the timer it was woken for.
+      if (delay != 0) {
+        wake_sig_.store(0, std::memory_order_release);  // before the read: a later break stays pending
+        std::uint64_t v;
+        [[maybe_unused]] ssize_t r = ::read(evfd_, &v, sizeof v);
+      }
       continue;
     }
     G* gp = static_cast<G*>(evs[i].data.ptr);
@@ -125,6 +136,9 @@ void Netpoll::wait(std::int64_t ns) {
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLONESHOT;
   ev.data.ptr = gp;
+#if defined(GOSIM_TSAN)
+  registrations_.fetch_add(1, std::memory_order_release);
+#endif
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
   std::uintptr_t expect = 0;
   if (gp->pd.rg.compare_exchange_strong(expect, kPdWait, std::memory_order_acq_rel)) {

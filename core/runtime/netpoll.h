@@ -36,8 +36,12 @@ class Netpoll {
   // sub-ms -> 1 ms, else whole ms, via the configured granularity). Returns
   // the readied Gs linked by schedlink (still Waiting), or null.
   G* poll(std::int64_t delay_ns);
-  // netpollBreak: interrupts a blocking poll (eventfd), at most one pending.
+  // netpollBreak: interrupts a blocking poll (eventfd). Only a blocking poll
+  // consumes it (netpoll_epoll.go), so a non-blocking poll racing with the M
+  // about to block cannot swallow its wake-up; every call writes (see .cpp).
   void brk();
+  // A break was made and no blocking poll has taken it yet (for tests).
+  bool break_pending() const { return wake_sig_.load(std::memory_order_acquire) != 0; }
 
   // The G side of `netwait ns`: arm, park, disarm.
   void wait(std::int64_t ns);
@@ -47,6 +51,10 @@ class Netpoll {
   int evfd_ = -1;
   std::atomic<std::int32_t> waiters_{0};
   std::atomic<std::uint32_t> wake_sig_{0};
+  // TSan does not intercept epoll_pwait2, so it cannot see that the kernel
+  // orders a G's registration before the poller reads the event's G: each
+  // registration releases this counter and each poll acquires it.
+  std::atomic<std::uint64_t> registrations_{0};
 };
 
 // `netwait D` on the current G (a blocking read on the fd if the netpoller

@@ -194,6 +194,10 @@ void finish_run(trace::RunOutcome::Status status, const std::string& message) {
     sched->outcome.status = status;
     sched->outcome.message = message;
     sched->outcome.end_time = now_rel();
+    // The trace ends here, as Go's does when main returns: nothing about the
+    // Gs dropped now (no GoEnd) nor the Ps stopped for the exit. Before
+    // `exiting`, so an M that sees the run over sees tracing off too.
+    sched->tracing.store(false, std::memory_order_relaxed);
     sched->exiting.store(true, std::memory_order_release);
   }
   // Wake everything that may be waiting, without sched.lock (we may be
@@ -887,9 +891,15 @@ void stop_the_world(trace::STWKind kind) {
   sched->stopwait--;
   for (auto& pp : sched->allp) {
     PStatus s = PStatus::Syscall;
+    // Stamped before the CAS (the returning M stamps its GoSysExit after
+    // seeing it fail) and after the syscall's GoSysCall (p->tlast, ours once
+    // the CAS succeeds), as sysmon's retake does.
+    std::int64_t ts = now_rel();
     if (pp->status.compare_exchange_strong(s, PStatus::GCStop, std::memory_order_acq_rel)) {
       G* sg = pp->syscall_g.load(std::memory_order_acquire);
-      trace_event_at(m, now_rel(), EventKind::GoSysBlock, Why::HandoffSTW, 0,
+      if (ts <= pp->tlast) ts = pp->tlast + 1;
+      pp->tlast = ts;
+      trace_event_at(m, ts, EventKind::GoSysBlock, Why::HandoffSTW, 0,
                      sg ? static_cast<std::int32_t>(sg->goid) : -1, pp->id);
       pp->syscalltick.fetch_add(1, std::memory_order_relaxed);
       sched->stopwait--;
@@ -1143,9 +1153,19 @@ top:
   // Blocking netpoll: one M at a time (the lastpoll token), until the next timer.
   if (sched->netpoll && (sched->netpoll->waiters() > 0 || poll_until != 0) &&
       sched->lastpoll.exchange(0, std::memory_order_acq_rel) != 0) {
-    sched->pollUntil.store(poll_until, std::memory_order_release);
+    sched->pollUntil.store(poll_until, std::memory_order_seq_cst);
+    // Re-check after publishing the token and pollUntil: a timer added, or the
+    // run ended, since our look above may have sent its netpollBreak to the
+    // previous poller, which took it; from here on wakeNetPoller and
+    // finish_run see us and break our poll.
+    std::int64_t pu2 = earliest_timer();
+    if (pu2 != 0 && (poll_until == 0 || pu2 < poll_until)) {
+      poll_until = pu2;
+      sched->pollUntil.store(poll_until, std::memory_order_seq_cst);
+    }
     std::int64_t delay = -1;
-    if (poll_until != 0) delay = std::max<std::int64_t>(0, poll_until - nanotime());
+    if (sched->exiting.load(std::memory_order_acquire)) delay = 0;
+    else if (poll_until != 0) delay = std::max<std::int64_t>(0, poll_until - nanotime());
     G* list = sched->netpoll->poll(delay);
     now = nanotime();
     sched->pollUntil.store(0, std::memory_order_release);

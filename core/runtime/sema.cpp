@@ -27,7 +27,9 @@ SemaRoot* semroot(const Sema* s) {
 }
 
 bool cansemacquire(Sema* s) {
-  std::uint32_t v = s->count.load(std::memory_order_acquire);
+  // seq_cst: with semrelease's count/nwait pair below, a Dekker hand-shake
+  // (store one, load the other on each side; Go's atomics are all seq_cst).
+  std::uint32_t v = s->count.load(std::memory_order_seq_cst);
   while (v != 0) {
     if (s->count.compare_exchange_weak(v, v - 1, std::memory_order_acq_rel)) return true;
   }
@@ -74,7 +76,7 @@ void semacquire(Sema* s, bool lifo, trace::BlockReason reason, trace::Why why, s
   for (;;) {
     root->lock.lock();
     // Announce we are waiting before the re-check, so semrelease sees us.
-    root->nwait.fetch_add(1, std::memory_order_acq_rel);
+    root->nwait.fetch_add(1, std::memory_order_seq_cst);
     if (cansemacquire(s)) {
       root->nwait.fetch_sub(1, std::memory_order_acq_rel);
       root->lock.unlock();
@@ -91,10 +93,10 @@ void semacquire(Sema* s, bool lifo, trace::BlockReason reason, trace::Why why, s
 
 void semrelease(Sema* s, bool handoff, trace::Why why) {
   SemaRoot* root = semroot(s);
-  s->count.fetch_add(1, std::memory_order_acq_rel);
+  s->count.fetch_add(1, std::memory_order_seq_cst);
   // From here on s may already be freed by a waiter that took the count
   // without parking: touch it again only with a parked waiter in hand.
-  if (root->nwait.load(std::memory_order_acquire) == 0) return;  // easy case: no waiters
+  if (root->nwait.load(std::memory_order_seq_cst) == 0) return;  // easy case: no waiters
   root->lock.lock();
   if (root->nwait.load(std::memory_order_acquire) == 0) {
     root->lock.unlock();

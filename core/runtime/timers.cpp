@@ -97,9 +97,11 @@ struct SleepArgs {
 // resetForSleep: the timer is added only once the G is off its stack, so it
 // cannot fire before the G is parked.
 bool reset_for_sleep(G* gp, void* arg) {
-  auto* a = static_cast<SleepArgs*>(arg);
-  add_timer(getm()->p, a->when, gp);
-  wake_netpoller(a->when);
+  // Copied first: once the timer is in the heap it may fire on another M and
+  // gp may run on and reuse its stack (where *arg lives) before we return.
+  std::int64_t when = static_cast<SleepArgs*>(arg)->when;
+  add_timer(getm()->p, when, gp);
+  wake_netpoller(when);
   return true;
 }
 

@@ -155,10 +155,9 @@ void check_every_scenario(const std::string& mode) {
 
 TEST_CASE("trace cli: every bundled scenario's sim trace passes check_trace") { check_every_scenario("sim"); }
 
-// may_fail: the real runtime sometimes loses the GoEnd of a G that finishes
-// just after main (producer-consumer: the consumer's wg_done wakes main on the
-// other P, main ends the run, the consumer's P then stops while it "runs").
-// Failures still print; make this strict once the runtime emits that GoEnd.
-TEST_CASE("trace cli: every bundled scenario's real-mode trace passes check_trace" * doctest::may_fail()) {
+// Real mode too: the trace stops where main returns, as Go's does (a G still
+// running then, like producer-consumer's consumer after its wg_done, has no
+// GoEnd and its P no ProcStop; check_trace's rule E only asks main to end).
+TEST_CASE("trace cli: every bundled scenario's real-mode trace passes check_trace") {
   check_every_scenario("real");
 }
