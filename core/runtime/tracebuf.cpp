@@ -60,7 +60,7 @@ std::vector<trace::Event> TraceBuf::events() const {
     while (s < end) {
       if (s->flags & kFull) {
         trace::Event e;
-        std::memcpy(&e, s + 1, sizeof e);
+        std::memcpy(static_cast<void*>(&e), s + 1, sizeof e);  // Event is trivially copyable
         v.push_back(e);
         s += 3;
       } else {

@@ -37,8 +37,17 @@ std::pair<nlohmann::json, std::string> other_value(const ConfigKey& k) {
       return {v, fmt::format("{}", v)};
     }
     case ValueType::Duration: {
-      auto v = static_cast<Nanos>(parse_duration(current.get<std::string>()) == static_cast<Nanos>(k.min) ? k.max : k.min);
-      return {format_duration(v), format_duration(v)};
+      // An extreme that differs from the default and keeps the cross-key
+      // rules (check_config): sysmon_max_delay cannot drop below the minimum.
+      for (double extreme : {k.min, k.max}) {
+        auto v = static_cast<Nanos>(extreme);
+        if (v == parse_duration(current.get<std::string>())) continue;
+        Config c;
+        REQUIRE_FALSE(set_config_text(c, k, format_duration(v)).has_value());
+        if (!check_config(c)) return {format_duration(v), format_duration(v)};
+      }
+      FAIL("no other valid value for ", k.key);
+      return {};
     }
     case ValueType::Bytes: {
       auto v = static_cast<std::int64_t>(parse_bytes(current.get<std::string>()) == static_cast<std::int64_t>(k.min) ? k.max : k.min);
@@ -298,4 +307,22 @@ TEST_CASE("format_diagnostic: with and without position, path and hint") {
         "f.json:3:7: error: at /a/b: bad (did you mean \"c\"?)");
   CHECK(format_diagnostic({"f.json", 0, 0, "", "no such file", ""}) == "f.json: error: no such file");
   CHECK(format_diagnostic({"f.json", 1, 1, "", "syntax", ""}) == "f.json:1:1: error: syntax");
+}
+
+TEST_CASE("load: --set is checked against the rules between keys once all are applied") {
+  auto base = must_load(scenario_with(""));
+  // One --set alone breaks the rule: refused, naming both keys.
+  LoadResult bad = apply_overrides(base, {"constants.sysmon_min_delay=50ms"});
+  REQUIRE_FALSE(bad.ok());
+  std::string e = all_errors(bad);
+  CHECK(e.find("at /config/constants/sysmon_min_delay") != std::string::npos);
+  CHECK(e.find("constants.sysmon_max_delay") != std::string::npos);
+  // The same value with a larger maximum, in either order, is fine: the rule
+  // is checked after every override, not one by one.
+  for (auto order : {std::vector<std::string>{"constants.sysmon_min_delay=50ms", "constants.sysmon_max_delay=100ms"},
+                     std::vector<std::string>{"constants.sysmon_max_delay=100ms", "constants.sysmon_min_delay=50ms"}}) {
+    LoadResult ok = apply_overrides(base, order);
+    INFO(all_errors(ok));
+    CHECK(ok.ok());
+  }
 }
