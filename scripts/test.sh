@@ -76,13 +76,12 @@ else
 fi
 
 if [[ $quick -eq 0 ]]; then
-  # 2. ASan + UBSan: everything but the slow, browser and cross tests, and the
-  # real-runtime tests of failed runs ("abandons": parked goroutines' stacks
-  # are abandoned without unwinding, which LeakSanitizer reports). The stress
-  # tests shrink themselves under a sanitizer (stress_test.cpp).
+  # 2. ASan + UBSan (LeakSanitizer on): everything but the slow, browser and
+  # cross tests. The stress tests shrink themselves under a sanitizer
+  # (stress_test.cpp).
   if configure_and_build build-asan all -DCMAKE_BUILD_TYPE=Debug -DGOSIM_SANITIZE=address; then
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      run_ctest "asan+ubsan" build-asan -LE "slow|browser|cross|abandons"
+      run_ctest "asan+ubsan" build-asan -LE "slow|browser|cross"
   else
     stage_failed "asan+ubsan"
   fi

@@ -83,7 +83,6 @@ void blocking(const std::function<void()>& fn) {
   entersyscall(-1);
   fn();
   exitsyscall();
-  unwind_point();  // the run ended during the call: exitsyscall's slow path resumed us to unwind
 }
 
 void syscall_sleep(std::chrono::nanoseconds d) {
@@ -91,7 +90,6 @@ void syscall_sleep(std::chrono::nanoseconds d) {
   entersyscall(d.count());
   blocking_syscall_sleep(d.count());
   exitsyscall();
-  unwind_point();
 }
 
 void checkpoint() {

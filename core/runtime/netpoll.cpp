@@ -165,8 +165,8 @@ void netwait(std::int64_t ns) {
   pollfd fds[2] = {{fd, POLLIN, 0}, {sched->abort_fd, POLLIN, 0}};
   while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
   }
+  ::close(fd);  // before exitsyscall: at the run's end it does not return (the G unwinds)
   exitsyscall();
-  ::close(fd);
 }
 
 }  // namespace gosim::runtime

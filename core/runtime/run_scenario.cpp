@@ -114,7 +114,6 @@ void scenario_g(G* gp) {
         entersyscall(d);
         blocking_syscall_sleep(d);
         exitsyscall();
-        unwind_point();
         break;
       }
       case Code::NetWait:

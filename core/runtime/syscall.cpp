@@ -73,7 +73,7 @@ void exitsyscall() {
       p->syscalltick.fetch_add(1, std::memory_order_relaxed);
       gp->status.store(GStatus::Running, std::memory_order_release);
       p->running_g.store(gp, std::memory_order_release);
-      p->slice_start = nanotime();
+      if (tracing_on()) p->slice_start = nanotime();  // only GoPreempt's trace reads it
       // GoSysExit with a P: the G runs on (no GoStart, as the trace rules say).
       trace_event(EventKind::GoSysExit, Why::SysExitIdleP, static_cast<std::uint8_t>(trace::SysExitPath::FastIdleP),
                   gp, p);
@@ -84,6 +84,7 @@ void exitsyscall() {
   // Slow path on g0 (exitsyscall0); we resume later on some M with a P.
   m->op = McallOp::ExitSyscall;
   fiber_switch(gp->fiber, m->g0);
+  unwind_point();  // the run ended while we waited: resumed only to unwind
 }
 
 void blocking_syscall_sleep(std::int64_t ns) {
