@@ -40,8 +40,11 @@ void pingpong_bench(int procs) {
   rt::run(
       [&] {
         rt::Chan<long> ping, pong;
+        rt::WaitGroup echoed;  // main's channels must outlive the echo goroutine
+        echoed.add(1);
         rt::go([&] {
           while (auto v = ping.recv()) pong.send(*v + 1);
+          echoed.done();
         });
         for (int i = 0; i < 10000; i++) {
           ping.send(i);
@@ -55,6 +58,7 @@ void pingpong_bench(int procs) {
         }
         el = ns_since(t0);
         ping.close();
+        echoed.wait();
         if (sum == 0) std::abort();
       },
       {.procs = procs});
