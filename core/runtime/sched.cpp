@@ -1594,23 +1594,18 @@ void unwind_abandoned(Sched& s, M* m) {
   p->status.store(PStatus::Idle, std::memory_order_release);
 }
 
+void wait_object_push(WaitNode* n, void* obj, bool is_chan) {
+  n->obj = obj;
+  n->is_chan = is_chan;
+  WaitObjects& w = wait_objects();
+  LockGuard l(w.lock);
+  wn_push(&w.live, n);
+}
+
 }  // namespace
 
-void wait_object_add(WaitNode* n, Chan* c) {
-  n->obj = c;
-  n->is_chan = true;
-  WaitObjects& w = wait_objects();
-  LockGuard l(w.lock);
-  wn_push(&w.live, n);
-}
-
-void wait_object_add(WaitNode* n, Sema* s) {
-  n->obj = s;
-  n->is_chan = false;
-  WaitObjects& w = wait_objects();
-  LockGuard l(w.lock);
-  wn_push(&w.live, n);
-}
+void wait_object_add(WaitNode* n, Chan* c) { wait_object_push(n, c, true); }
+void wait_object_add(WaitNode* n, Sema* s) { wait_object_push(n, s, false); }
 
 void wait_object_retire(WaitNode* n, bool has_waiters, void (*free_fn)(void*), void* owner) {
   WaitObjects& w = wait_objects();
