@@ -1290,6 +1290,8 @@ G* exitsyscall0(M* m, G* gp, Why* why) {
 
 }  // namespace
 
+std::int64_t time_sleep_until() { return earliest_timer(); }
+
 void schedule_loop() {
   M* m = getm();  // g0 never migrates: m is stable here
   G* next = nullptr;

@@ -186,6 +186,8 @@ void start_the_world(trace::STWKind kind, std::int64_t t0);
 
 // --- M internals shared by files ---
 void startm(P* p, bool spinning);
+// timeSleepUntil: the earliest timer of any P (absolute nanotime), 0 if none.
+std::int64_t time_sleep_until();
 void handoffp(P* p);
 void handoffp_from(P* p, std::int32_t from_m, trace::HandoffReason why);
 P* pidleget();

@@ -113,9 +113,12 @@ void sysmon_main() {
                      " ms) and was stopped");
       return;
     }
-    // Deep sleep while nothing runs.
-    if (sched->gcwaiting.load(std::memory_order_acquire) ||
-        sched->npidle.load(std::memory_order_acquire) == sched->gomaxprocs) {
+    // Deep sleep while nothing runs, but only until the next timer, as Go's
+    // sysmon does (timeSleepUntil); with a timer already due it stays awake.
+    std::int64_t next = time_sleep_until();
+    if ((sched->gcwaiting.load(std::memory_order_acquire) ||
+         sched->npidle.load(std::memory_order_acquire) == sched->gomaxprocs) &&
+        (next == 0 || next > now)) {
       bool slept = false;
       {
         LockGuard l(sched->sysmonlock);
@@ -126,7 +129,9 @@ void sysmon_main() {
         }
       }
       if (slept) {
-        sched->sysmonnote.tsleep(std::min<std::int64_t>(60'000'000'000LL, deadline - nanotime()));
+        std::int64_t sleep = std::min<std::int64_t>(60'000'000'000LL, deadline - nanotime());  // forcegcperiod/2
+        if (next != 0) sleep = std::min(sleep, next - now);
+        sched->sysmonnote.tsleep(sleep);
         LockGuard l(sched->sysmonlock);
         sched->sysmonwait.store(false, std::memory_order_release);
         idle = 0;
@@ -142,6 +147,12 @@ void sysmon_main() {
         if (G* list = sched->netpoll->poll(0)) injectglist(list);
       }
     }
+    // Timers that should already have run (Go 1.19 sysmon: "perhaps because
+    // there is an unpreemptible P"): start an M to run them. A safety net
+    // for a wake-up the scheduler missed, so it costs at most a sysmon delay.
+    if (next != 0 && next < now && !sched->exiting.load(std::memory_order_acquire) &&
+        sched->npidle.load(std::memory_order_acquire) > 0)
+      startm(nullptr, false);
     int preempted = 0;
     int n = retake(m, now, &preempted);
     if (n > 0 || preempted > 0)
