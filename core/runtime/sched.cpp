@@ -949,6 +949,15 @@ void start_the_world(trace::STWKind kind, std::int64_t t0) {
 
 // ---------------------------------------------------------------- findRunnable
 
+std::int64_t time_sleep_until() {
+  std::int64_t best = 0;
+  for (auto& p : sched->allp) {
+    std::int64_t w = p->timer0_when.load(std::memory_order_acquire);
+    if (w != 0 && (best == 0 || w < best)) best = w;
+  }
+  return best;
+}
+
 namespace {
 
 // stealWork (proc.go): 4 rounds over the Ps in a random coprime order.
@@ -1004,15 +1013,6 @@ G* steal_work(M* m, P* p, std::int64_t now, std::int64_t* poll_until, bool* new_
   }
   *new_work = ran_timers;
   return nullptr;
-}
-
-std::int64_t earliest_timer() {
-  std::int64_t best = 0;
-  for (auto& p : sched->allp) {
-    std::int64_t w = p->timer0_when.load(std::memory_order_acquire);
-    if (w != 0 && (best == 0 || w < best)) best = w;
-  }
-  return best;
 }
 
 // Takes the first G of a netpoll list to run here, injects the rest.
@@ -1149,7 +1149,7 @@ top:
       }
     }
   }
-  poll_until = earliest_timer();
+  poll_until = time_sleep_until();
   // Blocking netpoll: one M at a time (the lastpoll token), until the next timer.
   if (sched->netpoll && (sched->netpoll->waiters() > 0 || poll_until != 0) &&
       sched->lastpoll.exchange(0, std::memory_order_acq_rel) != 0) {
@@ -1158,7 +1158,7 @@ top:
     // run ended, since our look above may have sent its netpollBreak to the
     // previous poller, which took it; from here on wakeNetPoller and
     // finish_run see us and break our poll.
-    std::int64_t pu2 = earliest_timer();
+    std::int64_t pu2 = time_sleep_until();
     if (pu2 != 0 && (poll_until == 0 || pu2 < poll_until)) {
       poll_until = pu2;
       sched->pollUntil.store(poll_until, std::memory_order_seq_cst);
@@ -1289,8 +1289,6 @@ G* exitsyscall0(M* m, G* gp, Why* why) {
 }
 
 }  // namespace
-
-std::int64_t time_sleep_until() { return earliest_timer(); }
 
 void schedule_loop() {
   M* m = getm();  // g0 never migrates: m is stable here

@@ -147,9 +147,11 @@ void sysmon_main() {
         if (G* list = sched->netpoll->poll(0)) injectglist(list);
       }
     }
-    // Timers that should already have run (Go 1.19 sysmon: "perhaps because
-    // there is an unpreemptible P"): start an M to run them. A safety net
-    // for a wake-up the scheduler missed, so it costs at most a sysmon delay.
+    // Timers that should already have run: start an M to run them. Go 1.19
+    // does this only on NetBSD, whose kernel can miss a netpollBreak (Go issue
+    // 42515); we keep it everywhere as a safety net, because a wake-up missed
+    // somewhere in our netpoll/timer hand-over once left a due timer unserviced
+    // with every P idle (see docs/runtime.md). It costs at most a sysmon delay.
     if (next != 0 && next < now && !sched->exiting.load(std::memory_order_acquire) &&
         sched->npidle.load(std::memory_order_acquire) > 0)
       startm(nullptr, false);
