@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "trace/scenario_header.h"
 #include "version.h"
 
 namespace gosim::app {
@@ -22,20 +23,8 @@ std::shared_ptr<const scenario::Scenario> load_or_report(const std::string& path
 }
 
 trace::TraceHeader make_trace_header(const scenario::Program& program, const std::string& mode) {
-  const scenario::Scenario& s = *program.scenario;
-  trace::TraceHeader h;
-  h.mode = mode;
-  h.clock = mode == "sim" ? "virtual" : "wall";
+  trace::TraceHeader h = trace::scenario_header(program, mode);
   h.gosim_version = kVersion;
-  h.scenario_name = s.name;
-  h.scenario_hash = s.hash;
-  h.scenario_description = s.description;
-  for (const auto& f : s.functions) h.functions.push_back(f.name);
-  for (const auto& c : s.channels) h.channels.push_back(c.name);
-  for (const auto& m : s.mutexes) h.mutexes.push_back(m.name);
-  for (const auto& w : s.waitgroups) h.waitgroups.push_back(w.name);
-  h.gomaxprocs = static_cast<std::int32_t>(s.config.gomaxprocs);
-  h.config = scenario::config_to_json(s.config);
   return h;
 }
 

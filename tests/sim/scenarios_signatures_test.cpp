@@ -22,6 +22,7 @@
 #include "scenario/program.h"
 #include "sim/simulator.h"
 #include "trace/event.h"
+#include "trace/scenario_header.h"
 #include "trace/sink.h"
 #include "trace/summary.h"
 
@@ -112,23 +113,6 @@ std::string diagnostics_text(const sc::LoadResult& r) {
   return out;
 }
 
-tr::TraceHeader header_for(const sc::Program& program) {
-  const sc::Scenario& s = *program.scenario;
-  tr::TraceHeader h;
-  h.mode = "sim";
-  h.clock = "virtual";
-  h.scenario_name = s.name;
-  h.scenario_hash = s.hash;
-  h.scenario_description = s.description;
-  for (const auto& f : s.functions) h.functions.push_back(f.name);
-  for (const auto& c : s.channels) h.channels.push_back(c.name);
-  for (const auto& m : s.mutexes) h.mutexes.push_back(m.name);
-  for (const auto& w : s.waitgroups) h.waitgroups.push_back(w.name);
-  h.gomaxprocs = static_cast<std::int32_t>(s.config.gomaxprocs);
-  h.config = sc::config_to_json(s.config);
-  return h;
-}
-
 // Loads scenarios/<file>, applies `--set` style overrides and simulates it.
 Run simulate_bundled(const std::string& file, const std::vector<std::string>& overrides = {}) {
   sc::LoadResult r = sc::load_scenario_file(scenario_path(file));
@@ -145,7 +129,7 @@ Run simulate_bundled(const std::string& file, const std::vector<std::string>& ov
   tr::RecordingSink recording;
   tr::SummarySink summary;
   tr::TeeSink tee({&recording, &summary});
-  tee.begin(header_for(program));
+  tee.begin(tr::scenario_header(program, "sim"));
   tr::RunOutcome outcome;
   try {
     outcome = gosim::sim::simulate(program, tee);

@@ -3,26 +3,17 @@
 
 #include <limits>
 
+#include "../support/make_event.h"
 #include "trace/sink.h"
 
 namespace gosim::test {
 
 using namespace gosim::trace;
 
+// Fields in the order the trace tests list them (reason before why).
 inline Event ev(Nanos t, EventKind k, std::int32_t g, std::int32_t p, std::int32_t m, std::int64_t a0 = 0,
                 std::int64_t a1 = 0, std::int64_t a2 = 0, std::uint8_t reason = 0, Why why = Why::None) {
-  Event e;
-  e.t = t;
-  e.kind = k;
-  e.g = g;
-  e.p = p;
-  e.m = m;
-  e.a0 = a0;
-  e.a1 = a1;
-  e.a2 = a2;
-  e.reason = reason;
-  e.why = why;
-  return e;
+  return make_event(t, k, g, p, m, a0, a1, a2, why, reason);
 }
 
 template <typename E>

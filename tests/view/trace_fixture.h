@@ -6,32 +6,13 @@
 #include <initializer_list>
 #include <string>
 
+#include "../support/make_event.h"
 #include "trace/sink.h"
 
 namespace gosim::test {
 
 using trace::Event;
 using trace::EventKind;
-
-// One event from its fields (event.h gives their meaning per kind). The one
-// place test and benchmark traces make events: TraceBuilder, the synthetic
-// trace (synth_trace.h) and the HTML page tests use it.
-inline Event make_event(trace::Nanos t, EventKind kind, std::int32_t g = -1, std::int32_t p = -1,
-                        std::int32_t m = -1, std::int64_t a0 = 0, std::int64_t a1 = 0, std::int64_t a2 = 0,
-                        trace::Why why = trace::Why::None, std::uint8_t reason = 0) {
-  Event e;
-  e.t = t;
-  e.kind = kind;
-  e.g = g;
-  e.p = p;
-  e.m = m;
-  e.a0 = a0;
-  e.a1 = a1;
-  e.a2 = a2;
-  e.why = why;
-  e.reason = reason;
-  return e;
-}
 
 struct TraceBuilder {
   trace::Trace t;
