@@ -495,6 +495,13 @@ void startm(P* p, bool spinning) { startm_impl(p, spinning, -1, trace::HandoffRe
 
 // wakep: another M to run an idle P, if there is one and nobody is spinning.
 void wakep() {
+  // The submitter's half of "Worker thread parking/unparking" (proc.go): the
+  // work it just published (runqput's tail store, a timer) must be visible
+  // before it reads nmspinning, or it and a spinning M dropping out (which
+  // decrements nmspinning, then rechecks the queues) can both miss the work.
+  // Go's runqput stores the tail with XCHG on amd64; our release store can
+  // pass the load below (tests/runtime/wakep_litmus_test.cpp shows it).
+  storeload_barrier();
   if (sched->npidle.load(std::memory_order_acquire) == 0) return;
   if (!sched->cfg().mechanisms.spinning) {
     // Without spinning Ms every submission wakes a thread for an idle P
@@ -1131,7 +1138,8 @@ top:
     // The delicate dance: stop spinning first, then re-check every source,
     // so a submitter that saw us spinning and woke nobody is not lost.
     m->spinning = false;
-    sched->nmspinning.fetch_sub(1, std::memory_order_acq_rel);
+    // seq_cst: the spinning M's half of the StoreLoad pairing with wakep.
+    sched->nmspinning.fetch_sub(1, std::memory_order_seq_cst);
     trace_event(EventKind::MSpinStop, Why::SpinGiveUp, 0, nullptr, nullptr, 0);
     for (auto& pp : sched->allp) {
       if (!runqempty(pp.get())) {

@@ -18,6 +18,7 @@
 #include "runtime/netpoll.h"
 #include "runtime/sched.h"
 #include "runtime/run_scenario.h"
+#include "runtime/sysmon.h"
 #include "scenario/program.h"
 #include "scenario/rng.h"
 #include "trace/check.h"
@@ -243,6 +244,12 @@ TracedRun run_traced(const std::shared_ptr<sc::Scenario>& scn) {
 // GOSIM_STRESS_SEED_BASE shifts every seed (to loop the test over new programs by hand).
 void run_random_batch(std::uint64_t first_seed, int runs, std::chrono::steady_clock::duration budget) {
   if (const char* base = std::getenv("GOSIM_STRESS_SEED_BASE")) first_seed += std::strtoull(base, nullptr, 10);
+  // Hunting lost wake-ups by hand: GOSIM_STALL_REPORT_MS=N switches sysmon's
+  // overdue-timer net off and prints the scheduler's state once a timer is N ms late.
+  if (const char* ms = std::getenv("GOSIM_STALL_REPORT_MS")) {
+    gosim::runtime::sysmon_debug.overdue_timer_startm.store(false);
+    gosim::runtime::sysmon_debug.stall_report_ns.store(std::strtoll(ms, nullptr, 10) * 1'000'000);
+  }
   // The baseline is taken after the first run: a sanitizer's own background
   // thread may start during it. A leak per run still shows in the later ones.
   int t0 = -1;
