@@ -824,11 +824,13 @@ void injectglist(G* list) {
   for (std::int32_t i = 0; i < n; i++) {
     G* next = g->schedlink;
     bool global = i < nglobal;
-    // Stamped before publication (invariant: the starter stamps after).
+    // Stamped before publication (invariant: the starter stamps after), and
+    // clamped like every other stamp of this buffer (order_stamp), so the
+    // buffer stays nondecreasing and the merge needs no sort.
     if (tracing_on()) {
-      std::int64_t t = now_rel();
-      if (t <= g->tlast) t = g->tlast + 1;
-      g->tlast = t;
+      std::int64_t now = now_rel();
+      m->trace->saw_clock(now);
+      std::int64_t t = order_stamp(m->trace, now, g, global ? nullptr : p);
       emit(m, t, EventKind::GoUnblock, static_cast<Why>(g->wake_why),
            R(global ? trace::Queue::Global : trace::Queue::Local), static_cast<std::int32_t>(g->goid),
            global ? -1 : p->id, m->id, -1, 0, 0);
@@ -1022,6 +1024,21 @@ G* steal_work(M* m, P* p, std::int64_t now, std::int64_t* poll_until, bool* new_
   return nullptr;
 }
 
+// checkTimers on every P but p (stealWork's timer part, for runs without
+// work stealing): their expired timers ready into p. Returns the earliest
+// timer left on them (0: none).
+std::int64_t check_other_timers(P* p, bool* ran) {
+  std::int64_t now = 0;
+  std::int64_t next = 0;
+  for (auto& pp : sched->allp) {
+    if (pp.get() == p || pp->timer0_when.load(std::memory_order_acquire) == 0) continue;
+    if (now == 0) now = nanotime();
+    std::int64_t w = check_timers(pp.get(), now, ran);
+    if (w != 0 && (next == 0 || w < next)) next = w;
+  }
+  return next;
+}
+
 // Takes the first G of a netpoll list to run here, injects the rest.
 G* run_netpoll_list(G* list) {
   G* gp = list;
@@ -1091,6 +1108,22 @@ top:
     if (G* list = sched->netpoll->poll(0)) {
       *why = Why::StartNetpoll;
       return run_netpoll_list(list);
+    }
+  }
+  // Without work stealing, other Ps' expired timers still run here: Go's
+  // stealWork always runs them (checkTimers(p2)), and sim mode does too. Else
+  // a timer left on an idle P that the woken poller does not pick off the
+  // LIFO idle list never fires, and that M loops on poll(0).
+  if (!mech.work_stealing && sched->gomaxprocs > 1) {
+    bool ran_other = false;
+    if (std::int64_t pu = check_other_timers(p, &ran_other); pu != 0 && (poll_until == 0 || pu < poll_until))
+      poll_until = pu;
+    if (ran_other) {
+      if (G* gp = p->runq.get(inherit)) {
+        *why = *inherit ? Why::StartRunnext : Why::StartLocal;
+        return gp;
+      }
+      goto top;
     }
   }
   // Steal, if spinning Ms are fewer than half the busy Ps.

@@ -29,13 +29,18 @@ SysmonDebug sysmon_debug;
 namespace {
 
 // The scheduler's state as sysmon sees it, without locks (a debugging aid).
-void report_stall(std::int64_t now, std::int64_t next) {
+// `slept`: how long sysmon's own last sleep took (asked: `asked`); much
+// longer means the whole process was off the CPU, not a lost wake-up.
+void report_stall(std::int64_t now, std::int64_t next, std::int64_t slept, std::int64_t asked) {
   std::fprintf(stderr,
-               "gosim: sysmon: timer overdue by %lld us: npidle=%d/%d nmspinning=%d nmidle=%d mcount=%d "
-               "runqsize=%d lastpoll=%lld pollUntil=%lld netpoll waiters=%d break_pending=%d\n",
-               static_cast<long long>((now - next) / 1000), sched->npidle.load(), sched->gomaxprocs,
+               "gosim: sysmon: timer overdue by %lld us (sysmon slept %lld us, asked %lld): npidle=%d/%d "
+               "nmspinning=%d nmidle=%d mcount=%d runqsize=%d lastpoll=%lld pollUntil=%lld us from now "
+               "netpoll waiters=%d break_pending=%d\n",
+               static_cast<long long>((now - next) / 1000), static_cast<long long>(slept / 1000),
+               static_cast<long long>(asked / 1000), sched->npidle.load(), sched->gomaxprocs,
                sched->nmspinning.load(), sched->nmidle, sched->mcount, sched->runqsize.load(),
-               static_cast<long long>(sched->lastpoll.load()), static_cast<long long>(sched->pollUntil.load()),
+               static_cast<long long>(sched->lastpoll.load()),
+               static_cast<long long>(sched->pollUntil.load() == 0 ? 0 : (sched->pollUntil.load() - now) / 1000),
                sched->netpoll->waiters(), sched->netpoll->break_pending() ? 1 : 0);
   for (auto& p : sched->allp) {
     std::int64_t w = p->timer0_when.load();
@@ -123,6 +128,7 @@ void sysmon_main() {
     else if (idle > c.constants.sysmon_idle_rounds) delay *= 2;
     if (delay > c.constants.sysmon_max_delay) delay = c.constants.sysmon_max_delay;
     std::int64_t now = nanotime();
+    const std::int64_t slept_from = now;
     std::int64_t sleep = std::min(delay, deadline - now);
     if (sleep > 0) {
       timespec ts{static_cast<time_t>(sleep / 1'000'000'000), static_cast<long>(sleep % 1'000'000'000)};
@@ -175,15 +181,20 @@ void sysmon_main() {
       if (stall > 0 && now - next > stall && !reported &&
           sched->npidle.load(std::memory_order_acquire) == sched->gomaxprocs) {
         reported = true;
-        report_stall(now, next);
+        report_stall(now, next, now - slept_from, sleep);
       }
     }
-    // Timers that should already have run: start an M to run them. Go 1.19
-    // does this only on NetBSD, whose kernel can miss a netpollBreak (Go issue
-    // 42515); we keep it everywhere as a safety net, because a wake-up missed
-    // somewhere in our netpoll/timer hand-over once left a due timer unserviced
-    // with every P idle (see docs/runtime.md). It costs at most a sysmon delay.
-    if (next != 0 && next < now && sysmon_debug.overdue_timer_startm.load(std::memory_order_relaxed) &&
+    // Timers that should long have run: start an M to run them. Go 1.19 does
+    // this only on NetBSD, whose kernel can miss a netpollBreak (Go issue
+    // 42515), and for any overdue timer. We keep it everywhere as a defence
+    // (see docs/runtime.md), but only past a grace of sysmon_netpoll (10 ms):
+    // the M blocked in netpoll wakes within the epoll granularity (1 ms) of
+    // its timer, so a timer later than that was missed (or the machine is
+    // overloaded), while a timer a few microseconds due is about to run and
+    // starting an M for it is a wasted wake-up (it was ~5 per random stress
+    // run without the grace).
+    if (next != 0 && now - next > c.constants.sysmon_netpoll &&
+        sysmon_debug.overdue_timer_startm.load(std::memory_order_relaxed) &&
         !sched->exiting.load(std::memory_order_acquire) && sched->npidle.load(std::memory_order_acquire) > 0) {
       sysmon_debug.overdue_timer_starts.fetch_add(1, std::memory_order_relaxed);
       startm(nullptr, false);

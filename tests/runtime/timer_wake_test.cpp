@@ -16,9 +16,13 @@
 #include "runtime/api.h"
 #include "runtime/nanotime.h"
 #include "runtime/netpoll.h"
+#include "runtime/run_scenario.h"
 #include "runtime/sysmon.h"
+#include "scenario/program.h"
+#include "trace/sink.h"
 
 namespace rt = gosim::rt;
+namespace sc = gosim::scenario;
 namespace grt = gosim::runtime;
 using namespace std::chrono_literals;
 
@@ -136,4 +140,55 @@ TEST_CASE("timers: short sleeps with every other G blocked all fire without sysm
   CHECK(grt::sysmon_debug.overdue_timer_starts.load() == starts0);
   MESSAGE("runs " << runs << ", sleeps woken 20 ms late or more: " << late << ", worst lateness "
                   << worst / 1000 << " us");
+}
+
+// With work stealing switched off (a scenario's mechanisms.work_stealing), a
+// sleeper's timer stays on the P it slept on; once that P is idle, the M
+// woken for the timer takes the idle P on top of the LIFO list, often another
+// one. Other Ps' expired timers must still run there (as sim mode does, and
+// Go's stealWork always does), or the M spins on poll(0) and the sleeper
+// never wakes.
+TEST_CASE("timers: without work stealing, an idle P's expired timers still run" * doctest::test_suite("stress")) {
+  NoTimerNet guard;
+  for (int procs : {2, 4, 8}) {
+    auto s = std::make_shared<sc::Scenario>();
+    s->name = "sleepers-no-steal";
+    s->config.gomaxprocs = procs;
+    s->config.seed = static_cast<std::uint64_t>(procs);
+    s->config.mechanisms.work_stealing = false;
+    s->config.limits.max_wall_time = 60'000'000'000;
+    s->waitgroups = {{"wg", {}}};
+    const int workers = 2 * procs;
+    sc::Function worker;
+    worker.name = "worker";
+    for (int i = 0; i < 40 / kScale; i++) {
+      sc::Op op;
+      op.kind = i % 5 == 4 ? sc::OpKind::NetWait : sc::OpKind::Sleep;
+      op.dur = {sc::DurationSpec::Dist::Uniform, 20'000, 400'000};
+      worker.ops.push_back(op);
+    }
+    sc::Op done;
+    done.kind = sc::OpKind::WgDone;
+    done.target = 0;
+    worker.ops.push_back(done);
+    sc::Function main;
+    main.name = "main";
+    main.ops.resize(3);
+    main.ops[0].kind = sc::OpKind::WgAdd;
+    main.ops[0].target = 0;
+    main.ops[0].count = workers;
+    main.ops[1].kind = sc::OpKind::Go;
+    main.ops[1].target = 1;
+    main.ops[1].count = workers;
+    main.ops[2].kind = sc::OpKind::WgWait;
+    main.ops[2].target = 0;
+    s->functions = {main, worker};
+    s->entry = 0;
+    sc::Program prog = sc::compile(s);
+    gosim::trace::NullSink sink;
+    gosim::trace::RunOutcome out = grt::run_scenario(prog, sink);
+    CAPTURE(procs);
+    CAPTURE(out.message);
+    CHECK(out.status == gosim::trace::RunOutcome::Status::Ok);
+  }
 }
