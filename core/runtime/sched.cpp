@@ -824,13 +824,11 @@ void injectglist(G* list) {
   for (std::int32_t i = 0; i < n; i++) {
     G* next = g->schedlink;
     bool global = i < nglobal;
-    // Stamped before publication (invariant: the starter stamps after), and
-    // clamped like every other stamp of this buffer (order_stamp), so the
-    // buffer stays nondecreasing and the merge needs no sort.
+    // Stamped before publication (invariant: the starter stamps after).
     if (tracing_on()) {
-      std::int64_t now = now_rel();
-      m->trace->saw_clock(now);
-      std::int64_t t = order_stamp(m->trace, now, g, global ? nullptr : p);
+      std::int64_t t = now_rel();
+      if (t <= g->tlast) t = g->tlast + 1;
+      g->tlast = t;
       emit(m, t, EventKind::GoUnblock, static_cast<Why>(g->wake_why),
            R(global ? trace::Queue::Global : trace::Queue::Local), static_cast<std::int32_t>(g->goid),
            global ? -1 : p->id, m->id, -1, 0, 0);
