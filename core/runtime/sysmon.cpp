@@ -7,7 +7,10 @@
 //     stops at its next safe point);
 //   - polls the network if nobody did for 10 ms;
 //   - deep-sleeps while every P is idle (or the world is stopped) until woken
-//     by entersyscall/exitsyscall/startTheWorld;
+//     by entersyscall/exitsyscall/startTheWorld, or until the next timer
+//     (timeSleepUntil);
+//   - starts an M for a timer overdue by more than 10 ms (a defence beyond
+//     Go 1.19 on Linux; sysmon.h switches it off for tests);
 //   - is the run's watchdog: limits.max_wall_time ends the run.
 #include "runtime/sysmon.h"
 
