@@ -26,6 +26,22 @@ inline void procyield(int n) {
   for (int i = 0; i < n; i++) cpu_relax();
 }
 
+// A full (StoreLoad) barrier: a store before it is visible to every thread
+// before any load after it. Go gets one from atomic.Store, which is XCHG on
+// amd64 (so runqput's StoreRel of the tail orders it before wakep's loads).
+// An asm barrier because GCC rejects atomic_thread_fence under TSan (-Wtsan),
+// which does not model store buffering anyway; `lock or` on the stack top is
+// the Linux kernel's smp_mb() on x86-64, cheaper than MFENCE.
+inline void storeload_barrier() {
+#if defined(__x86_64__)
+  asm volatile("lock orq $0, (%%rsp)" ::: "memory", "cc");
+#elif defined(__aarch64__)
+  asm volatile("dmb ish" ::: "memory");
+#else
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+
 // Go's runtime.mutex: 0 unlocked, 1 locked, 2 locked with sleepers.
 class Lock {
  public:

@@ -7,6 +7,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -99,8 +100,12 @@ G* Netpoll::poll(std::int64_t delay) {
     trace::Why why = m->is_sysmon ? trace::Why::NetpollSysmon
                      : delay != 0 ? trace::Why::NetpollBlocking
                                   : trace::Why::WakeNetpoll;
+    // Nondecreasing in this M's buffer (TraceBuf::tlast), as every stamp is,
+    // so the merge needs no sort.
+    std::int64_t t = std::max(now_rel(), m->trace->tlast);
+    m->trace->tlast = t;
     for (G* g = list; g; g = g->schedlink)
-      trace_event_at(m, now_rel(), trace::EventKind::NetpollReady, why, 0, static_cast<std::int32_t>(g->goid),
+      trace_event_at(m, t, trace::EventKind::NetpollReady, why, 0, static_cast<std::int32_t>(g->goid),
                      m->p ? m->p->id : -1, count, 0, 0, m->is_sysmon ? -1 : m->id);
   }
   return list;

@@ -495,6 +495,15 @@ void startm(P* p, bool spinning) { startm_impl(p, spinning, -1, trace::HandoffRe
 
 // wakep: another M to run an idle P, if there is one and nobody is spinning.
 void wakep() {
+  // The submitter's half of "Worker thread parking/unparking" (proc.go): the
+  // work it just published (runqput's tail store, a timer) must be visible
+  // before it reads nmspinning, or it and a spinning M dropping out (which
+  // decrements nmspinning, then rechecks the queues) can both miss the work.
+  // Go's runqput stores the tail with XCHG on amd64; our release store can
+  // pass the load below (tests/runtime/wakep_litmus_test.cpp shows it).
+  // With one P there is no spinning M to race with: the barrier (20-40 ns
+  // here) is skipped.
+  if (sched->gomaxprocs > 1) storeload_barrier();
   if (sched->npidle.load(std::memory_order_acquire) == 0) return;
   if (!sched->cfg().mechanisms.spinning) {
     // Without spinning Ms every submission wakes a thread for an idle P
@@ -1015,6 +1024,21 @@ G* steal_work(M* m, P* p, std::int64_t now, std::int64_t* poll_until, bool* new_
   return nullptr;
 }
 
+// checkTimers on every P but p (stealWork's timer part, for runs without
+// work stealing): their expired timers ready into p. Returns the earliest
+// timer left on them (0: none).
+std::int64_t check_other_timers(P* p, bool* ran) {
+  std::int64_t now = 0;
+  std::int64_t next = 0;
+  for (auto& pp : sched->allp) {
+    if (pp.get() == p || pp->timer0_when.load(std::memory_order_acquire) == 0) continue;
+    if (now == 0) now = nanotime();
+    std::int64_t w = check_timers(pp.get(), now, ran);
+    if (w != 0 && (next == 0 || w < next)) next = w;
+  }
+  return next;
+}
+
 // Takes the first G of a netpoll list to run here, injects the rest.
 G* run_netpoll_list(G* list) {
   G* gp = list;
@@ -1086,6 +1110,22 @@ top:
       return run_netpoll_list(list);
     }
   }
+  // Without work stealing, other Ps' expired timers still run here: Go's
+  // stealWork always runs them (checkTimers(p2)), and sim mode does too. Else
+  // a timer left on an idle P that the woken poller does not pick off the
+  // LIFO idle list never fires, and that M loops on poll(0).
+  if (!mech.work_stealing && sched->gomaxprocs > 1) {
+    bool ran_other = false;
+    if (std::int64_t pu = check_other_timers(p, &ran_other); pu != 0 && (poll_until == 0 || pu < poll_until))
+      poll_until = pu;
+    if (ran_other) {
+      if (G* gp = p->runq.get(inherit)) {
+        *why = *inherit ? Why::StartRunnext : Why::StartLocal;
+        return gp;
+      }
+      goto top;
+    }
+  }
   // Steal, if spinning Ms are fewer than half the busy Ps.
   if (mech.work_stealing && sched->gomaxprocs > 1) {
     bool may = m->spinning || !mech.spinning ||
@@ -1131,7 +1171,8 @@ top:
     // The delicate dance: stop spinning first, then re-check every source,
     // so a submitter that saw us spinning and woke nobody is not lost.
     m->spinning = false;
-    sched->nmspinning.fetch_sub(1, std::memory_order_acq_rel);
+    // seq_cst: the spinning M's half of the StoreLoad pairing with wakep.
+    sched->nmspinning.fetch_sub(1, std::memory_order_seq_cst);
     trace_event(EventKind::MSpinStop, Why::SpinGiveUp, 0, nullptr, nullptr, 0);
     for (auto& pp : sched->allp) {
       if (!runqempty(pp.get())) {

@@ -63,6 +63,13 @@ void exitsyscall() {
                 oldp);
     return;
   }
+  // Our P was taken (sysmon's retake, a STW): its GoSysBlock is stamped at
+  // most max(its clock reading before the CAS, our GoSysCall + 1) (p->tlast
+  // + 1). Our GoSysExit reads the clock after the failed CAS and is above
+  // gp->tlast, our GoSysCall: one more step makes it strictly later in both
+  // cases, even when the stamps run ahead of the clock (a tie let the merge
+  // put GoSysExit first: "loses its P in a syscall but it is ended").
+  if (tracing_on()) gp->tlast++;
   // Fast path 2: any idle P (exitsyscallfast_pidle).
   if (sched->npidle.load(std::memory_order_acquire) > 0 && !sched->exiting.load(std::memory_order_acquire)) {
     sched->lock.lock();

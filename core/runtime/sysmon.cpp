@@ -7,9 +7,16 @@
 //     stops at its next safe point);
 //   - polls the network if nobody did for 10 ms;
 //   - deep-sleeps while every P is idle (or the world is stopped) until woken
-//     by entersyscall/exitsyscall/startTheWorld;
+//     by entersyscall/exitsyscall/startTheWorld, or until the next timer
+//     (timeSleepUntil);
+//   - starts an M for a timer overdue by more than 10 ms (a defence beyond
+//     Go 1.19 on Linux; sysmon.h switches it off for tests);
 //   - is the run's watchdog: limits.max_wall_time ends the run.
+#include "runtime/sysmon.h"
+
 #include <time.h>
+
+#include <cstdio>
 
 #include "runtime/nanotime.h"
 #include "runtime/netpoll.h"
@@ -20,7 +27,30 @@ namespace gosim::runtime {
 using trace::EventKind;
 using trace::Why;
 
+SysmonDebug sysmon_debug;
+
 namespace {
+
+// The scheduler's state as sysmon sees it, without locks (a debugging aid).
+// `slept`: how long sysmon's own last sleep took (asked: `asked`); much
+// longer means the whole process was off the CPU, not a lost wake-up.
+void report_stall(std::int64_t now, std::int64_t next, std::int64_t slept, std::int64_t asked) {
+  std::fprintf(stderr,
+               "gosim: sysmon: timer overdue by %lld us (sysmon slept %lld us, asked %lld): npidle=%d/%d "
+               "nmspinning=%d nmidle=%d mcount=%d runqsize=%d lastpoll=%lld pollUntil=%lld us from now "
+               "netpoll waiters=%d break_pending=%d\n",
+               static_cast<long long>((now - next) / 1000), static_cast<long long>(slept / 1000),
+               static_cast<long long>(asked / 1000), sched->npidle.load(), sched->gomaxprocs,
+               sched->nmspinning.load(), sched->nmidle, sched->mcount, sched->runqsize.load(),
+               static_cast<long long>(sched->lastpoll.load()),
+               static_cast<long long>(sched->pollUntil.load() == 0 ? 0 : (sched->pollUntil.load() - now) / 1000),
+               sched->netpoll->waiters(), sched->netpoll->break_pending() ? 1 : 0);
+  for (auto& p : sched->allp) {
+    std::int64_t w = p->timer0_when.load();
+    std::fprintf(stderr, "  P%d status=%u runq=%u timer0=%lld us\n", p->id, static_cast<unsigned>(p->status.load()),
+                 p->runq.size(), w == 0 ? 0LL : static_cast<long long>((w - now) / 1000));
+  }
+}
 
 void preemptone(P* p) {
   if (G* g = p->running_g.load(std::memory_order_acquire)) g->preempt.store(true, std::memory_order_relaxed);
@@ -94,12 +124,14 @@ void sysmon_main() {
   const std::int64_t deadline = sched->start + c.limits.max_wall_time;
   std::int64_t idle = 0;
   std::int64_t delay = 0;
+  bool reported = false;  // report_stall: once per run
   for (;;) {
     if (sched->exiting.load(std::memory_order_acquire)) return;
     if (idle == 0) delay = c.constants.sysmon_min_delay;
     else if (idle > c.constants.sysmon_idle_rounds) delay *= 2;
     if (delay > c.constants.sysmon_max_delay) delay = c.constants.sysmon_max_delay;
     std::int64_t now = nanotime();
+    const std::int64_t slept_from = now;
     std::int64_t sleep = std::min(delay, deadline - now);
     if (sleep > 0) {
       timespec ts{static_cast<time_t>(sleep / 1'000'000'000), static_cast<long>(sleep % 1'000'000'000)};
@@ -147,14 +179,29 @@ void sysmon_main() {
         if (G* list = sched->netpoll->poll(0)) injectglist(list);
       }
     }
-    // Timers that should already have run: start an M to run them. Go 1.19
-    // does this only on NetBSD, whose kernel can miss a netpollBreak (Go issue
-    // 42515); we keep it everywhere as a safety net, because a wake-up missed
-    // somewhere in our netpoll/timer hand-over once left a due timer unserviced
-    // with every P idle (see docs/runtime.md). It costs at most a sysmon delay.
-    if (next != 0 && next < now && !sched->exiting.load(std::memory_order_acquire) &&
-        sched->npidle.load(std::memory_order_acquire) > 0)
+    if (next != 0 && next < now) {
+      std::int64_t stall = sysmon_debug.stall_report_ns.load(std::memory_order_relaxed);
+      if (stall > 0 && now - next > stall && !reported &&
+          sched->npidle.load(std::memory_order_acquire) == sched->gomaxprocs) {
+        reported = true;
+        report_stall(now, next, now - slept_from, sleep);
+      }
+    }
+    // Timers that should long have run: start an M to run them. Go 1.19 does
+    // this only on NetBSD, whose kernel can miss a netpollBreak (Go issue
+    // 42515), and for any overdue timer. We keep it everywhere as a defence
+    // (see docs/runtime.md), but only past a grace of sysmon_netpoll (10 ms):
+    // the M blocked in netpoll wakes within the epoll granularity (1 ms) of
+    // its timer, so a timer later than that was missed (or the machine is
+    // overloaded), while a timer a few microseconds due is about to run and
+    // starting an M for it is a wasted wake-up (it was ~5 per random stress
+    // run without the grace).
+    if (next != 0 && now - next > c.constants.sysmon_netpoll &&
+        sysmon_debug.overdue_timer_startm.load(std::memory_order_relaxed) &&
+        !sched->exiting.load(std::memory_order_acquire) && sched->npidle.load(std::memory_order_acquire) > 0) {
+      sysmon_debug.overdue_timer_starts.fetch_add(1, std::memory_order_relaxed);
       startm(nullptr, false);
+    }
     int preempted = 0;
     int n = retake(m, now, &preempted);
     if (n > 0 || preempted > 0)
