@@ -1,0 +1,63 @@
+// Regression tests for model fixes, each against the Go 1.19 behaviour it
+// restores (and each failing on the model before the fix).
+#include <doctest/doctest.h>
+
+#include "sim_support.h"
+
+using namespace gosim;
+using namespace gosim::test;
+using trace::EventKind;
+using trace::Why;
+
+namespace {
+constexpr Nanos kUs = kMicrosecond, kMs = kMillisecond;
+}  // namespace
+
+TEST_SUITE("sim") {
+  // reentersyscall puts the P in _Psyscall whatever sysmon may do later, and
+  // stopTheWorldWithSema takes every _Psyscall P at once. Switching off the
+  // hand-off (sysmon's retake) must not make a stop-the-world wait for a
+  // syscall to return.
+  TEST_CASE("syscall hand-off off: a stop-the-world takes the P of a G in a syscall at once") {
+    Builder b;
+    int main_fn = b.fn("main");
+    int sys = b.fn("sys");
+    int wg = b.wg("wg");
+    b.define(main_fn, {wg_add(wg, 1), go(sys), compute(200 * kUs), gc(), wg_wait(wg)});
+    b.define(sys, {sys_call(5 * kMs), wg_done(wg)});
+    b.config().gomaxprocs = 2;
+    b.config().mechanisms.syscall_handoff = false;
+    RunResult r = run(b);
+    REQUIRE(r.ok());
+    REQUIRE(r.count(EventKind::GoSysCall) == 1);
+    const auto enter = r.of(EventKind::GoSysCall)[0];
+    const auto exit = r.of(EventKind::GoSysExit)[0];
+    const auto stw = r.of(EventKind::STWStart);
+    REQUIRE(!stw.empty());
+    REQUIRE(stw[0].t > enter.t);
+    REQUIRE(stw[0].t < exit.t);
+    // The syscall's P was stopped for the STW (GoSysBlock HandoffSTW), and the
+    // first pause ended long before the 5 ms syscall returned.
+    bool taken = false;
+    for (const auto& e : r.of(EventKind::GoSysBlock)) taken = taken || (e.why == Why::HandoffSTW && e.p == enter.p);
+    CHECK(taken);
+    CHECK(r.of(EventKind::STWDone)[0].t < exit.t);
+    // Hand-off off still means no retake and no hand-off to another M.
+    CHECK(r.count(EventKind::HandoffP) == 0);
+    for (const auto& e : r.of(EventKind::GoSysBlock)) CHECK(e.why != Why::HandoffRetake);
+  }
+
+  TEST_CASE("syscall hand-off off: exitsyscall gets its P back by the fast path") {
+    Builder b;
+    int main_fn = b.fn("main");
+    b.define(main_fn, {sys_call(3 * kMs), compute(10 * kUs)});
+    b.config().gomaxprocs = 2;
+    b.config().mechanisms.syscall_handoff = false;
+    RunResult r = run(b);
+    REQUIRE(r.ok());
+    const auto enter = r.of(EventKind::GoSysCall)[0];
+    const auto exit = r.of(EventKind::GoSysExit)[0];
+    CHECK(exit.p == enter.p);
+    CHECK(exit.reason == static_cast<std::uint8_t>(trace::SysExitPath::FastOldP));
+  }
+}
