@@ -61,3 +61,45 @@ TEST_SUITE("sim") {
     CHECK(exit.reason == static_cast<std::uint8_t>(trace::SysExitPath::FastOldP));
   }
 }
+
+TEST_SUITE("sim") {
+  // A new spinning M: wakep counts the promised spinner at once
+  // (nmspinning++ before startm), newm stamps MStart on the waker's thread,
+  // and the M itself sets m.spinning in mspinning(), its mstartfn, when the
+  // new thread first runs: MSpin and its ProcStart come costs.m_create later.
+  TEST_CASE("wakep -> newm: a new M spins costs.m_create after MStart, the spinner counted from the start") {
+    Builder b;
+    int main_fn = b.fn("main");
+    int worker = b.fn("worker");
+    int wg = b.wg("wg");
+    b.define(main_fn, {wg_add(wg, 1), go(worker), compute(500 * kUs), wg_wait(wg)});
+    b.define(worker, {compute(100 * kUs), wg_done(wg)});
+    b.config().gomaxprocs = 2;
+    b.config().costs.m_create = 12 * kUs;
+    RunResult r = run(b);
+    REQUIRE(r.ok());
+    const auto starts = r.of(EventKind::MStart);
+    REQUIRE(starts.size() >= 2);
+    const auto mstart = starts[1];  // the first M after m0
+    CHECK(mstart.why == Why::MNewNoIdle);
+    bool spun = false, proc_started = false, counted = false;
+    for (const auto& e : r.events) {
+      if (e.kind == EventKind::MSpin && e.m == mstart.m && !spun) {
+        spun = true;
+        CHECK(e.t == mstart.t + 12 * kUs);
+      }
+      if (e.kind == EventKind::ProcStart && e.m == mstart.m && !proc_started) {
+        proc_started = true;
+        CHECK(e.t == mstart.t + 12 * kUs);
+      }
+      if (e.kind == EventKind::Counter && e.reason == static_cast<std::uint8_t>(trace::CounterId::SpinningMs) &&
+          e.a0 == 1 && !counted) {
+        counted = true;
+        CHECK(e.t == mstart.t);
+      }
+    }
+    CHECK(spun);
+    CHECK(proc_started);
+    CHECK(counted);
+  }
+}
