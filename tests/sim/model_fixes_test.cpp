@@ -103,3 +103,36 @@ TEST_SUITE("sim") {
     CHECK(counted);
   }
 }
+
+TEST_SUITE("sim") {
+  // stopTheWorldWithSema takes the idle Ps off pidle into _Pgcstop
+  // (sched.npidle drops to 0), and startTheWorldWithSema's procresize puts the
+  // ones without work back. The IdlePs counter must say so; a replay of the
+  // trace has to infer it from STWStart/STWDone (no per-P event in Go either).
+  TEST_CASE("stop the world: idle Ps are stopped (IdlePs 0) during the pause and idle again after") {
+    Builder b;
+    int main_fn = b.fn("main");
+    b.define(main_fn, {compute(100 * kUs), gc(), compute(100 * kUs)});
+    b.config().gomaxprocs = 4;
+    RunResult r = run(b);
+    REQUIRE(r.ok());
+    const auto starts = r.of(EventKind::STWStart);
+    const auto dones = r.of(EventKind::STWDone);
+    REQUIRE(starts.size() == 2);
+    REQUIRE(dones.size() == 2);
+    const auto idle_counter = [&](Nanos at) {  // the IdlePs value after the instant `at`
+      std::int64_t v = -1;
+      for (const auto& e : r.events) {
+        if (e.t > at) break;
+        if (e.kind == EventKind::Counter && e.reason == static_cast<std::uint8_t>(trace::CounterId::IdlePs)) v = e.a0;
+      }
+      return v;
+    };
+    for (std::size_t i = 0; i < 2; ++i) {
+      CHECK(idle_counter(starts[i].t - 1) >= 2);  // main (and a mark worker) on 4 Ps
+      CHECK(idle_counter(starts[i].t) == 0);
+      CHECK(idle_counter(dones[i].t - 1) == 0);
+      CHECK(idle_counter(dones[i].t) >= 1);  // procresize: back on pidle (some may be woken at once)
+    }
+  }
+}
