@@ -17,9 +17,9 @@ using trace::BlockReason;
 
 std::int32_t Sched::sudog_new(std::int32_t g, std::int16_t arm, bool is_send) {
   std::int32_t s;
-  if (!sudog_free_.empty()) {
-    s = sudog_free_.back();
-    sudog_free_.pop_back();
+  if (sudog_free_ >= 0) {
+    s = sudog_free_;
+    sudog_free_ = sudogs_[static_cast<std::size_t>(s)].next;
   } else {
     s = static_cast<std::int32_t>(sudogs_.size());
     sudogs_.emplace_back();
@@ -57,7 +57,7 @@ bool Sched::has_waiter(WaitQ& q) {
     std::int32_t s = q.head;
     q.head = sd.next;
     if (q.head < 0) q.tail = -1;
-    sudog_free_.push_back(s);
+    sudog_free(s);
   }
   return false;
 }
@@ -74,8 +74,9 @@ std::int32_t Sched::dequeue(WaitQ& q) {
     g.resume = Resume::SelectArm;
     g.select_arm = sd.arm;
   }
-  sudog_free_.push_back(s);
-  return sd.g;
+  const std::int32_t gi = sd.g;
+  sudog_free(s);
+  return gi;
 }
 
 bool Sched::chansend(M& m, std::int32_t c) {
@@ -124,14 +125,15 @@ void Sched::closechan(M& m, std::int32_t c) {
     return;
   }
   ch.closed = true;
-  // Collect every receiver, then every sender, and ready them in that order.
-  std::vector<std::int32_t> list;
-  for (std::int32_t g; (g = dequeue(ch.recvq)) >= 0;) list.push_back(g);
+  // Every receiver, then every sender, readied in that order. Go collects
+  // them in a glist first (closechan), which here would be a million-entry
+  // vector for nothing: ready() touches no wait queue, so readying each one
+  // as it is dequeued gives the same order.
+  for (std::int32_t g; (g = dequeue(ch.recvq)) >= 0;) ready(g, m.curg, Why::WakeChanClose, true, m.p);
   for (std::int32_t g; (g = dequeue(ch.sendq)) >= 0;) {
     gs_[static_cast<std::size_t>(g)].panic_closed = true;
-    list.push_back(g);
+    ready(g, m.curg, Why::WakeChanClose, true, m.p);
   }
-  for (std::int32_t g : list) ready(g, m.curg, Why::WakeChanClose, true, m.p);
 }
 
 // selectgo: poll the cases in a random order; the first ready one wins.

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/slab.h"
+
 namespace gosim::sim {
 
 inline constexpr std::int32_t kNoG = -1;
@@ -23,7 +25,7 @@ inline constexpr std::int32_t kNoG = -1;
 class GlobalRunq {
  public:
   void ensure(std::int32_t slots) {
-    if (static_cast<std::int32_t>(link_.size()) < slots) link_.resize(static_cast<std::size_t>(slots), kNoG);
+    while (static_cast<std::int32_t>(link_.size()) < slots) link_.emplace_back() = kNoG;
   }
   // globrunqput: tail.
   void put(std::int32_t g) {
@@ -51,7 +53,8 @@ class GlobalRunq {
   }
 
  private:
-  std::vector<std::int32_t> link_;
+  // Chunked (2 MiB, huge pages): grows with the G table without copying.
+  Slab<std::int32_t, 19> link_;
   std::int32_t head_ = kNoG, tail_ = kNoG;
   std::int64_t size_ = 0;
 };

@@ -178,9 +178,8 @@ class Sched {
   // The common case inline (nothing pending earlier: the event goes to the
   // register), the heap out of line.
   void push(Nanos t, std::int32_t who, std::uint32_t gen) {
-    if (!has_imm_ && (q_.empty() || t < q_.front().t)) {
-      imm_ = QEvent{t, seq_++, who, gen};
-      has_imm_ = true;
+    if (q_.empty() || t < q_.back().t) {
+      q_.push_back(QEvent{t, seq_++, who, gen});
       return;
     }
     push_slow(t, who, gen);
@@ -261,6 +260,10 @@ class Sched {
   void closechan(M& m, std::int32_t c);
   bool selectgo(M& m, const scenario::Instr& in);
   std::int32_t sudog_new(std::int32_t g, std::int16_t arm, bool is_send);
+  void sudog_free(std::int32_t s) {
+    sudogs_[static_cast<std::size_t>(s)].next = sudog_free_;
+    sudog_free_ = s;
+  }
   void enqueue(WaitQ& q, std::int32_t s, bool lifo = false);
   std::int32_t dequeue(WaitQ& q);  // first non-stale sudog's G, or -1 (sets select arm)
   bool has_waiter(WaitQ& q);
@@ -294,15 +297,13 @@ class Sched {
   trace::TraceSink& sink_;
 
   Slab<G, 14> gs_;                    // G slots (allg), never moved; 2 MiB chunks
-  std::vector<std::int32_t> gfree_;
+  Slab<std::int32_t, 19> gfree_;      // sched.gFree: dead G slots, LIFO (2 MiB chunks, never copied)
   std::vector<P> ps_;
   Slab<M, 8> ms_;  // chunked: references to Ms stay valid when newm adds one
   std::vector<std::int32_t> pidle_;   // LIFO
   std::vector<std::int32_t> midle_;   // LIFO
   GlobalRunq grunq_;
-  std::vector<QEvent> q_;             // min-heap on (t, seq)
-  QEvent imm_{};                      // the earliest event, kept out of the heap
-  bool has_imm_ = false;
+  std::vector<QEvent> q_;             // sorted on (t, seq), latest first: the next event is q_.back()
   std::uint64_t seq_ = 0;
   Nanos now_ = 0;
   scenario::Rng rng_;                 // fastrand: steal order, select order
@@ -335,7 +336,7 @@ class Sched {
   std::vector<MutexState> mutexes_;
   std::vector<WaitGroupState> wgs_;
   Slab<Sudog, 17> sudogs_;            // 2 MiB chunks
-  std::vector<std::int32_t> sudog_free_;
+  std::int32_t sudog_free_ = -1;      // free sudogs, a LIFO linked through Sudog::next
 
   // GC and stop-the-world
   GcPhase gc_phase_ = GcPhase::Off;

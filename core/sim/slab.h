@@ -52,8 +52,14 @@ class Slab {
 
   // A value-initialised element at the end; the chunk's other slots stay
   // untouched (raw memory) until they are created.
+  // Stack use (free lists): chunks stay allocated when elements are popped,
+  // so a list that grows to a million entries is never copied.
+  void push_back(const T& v) { emplace_back() = v; }
+  T& back() { return (*this)[size_ - 1]; }
+  void pop_back() { --size_; }
+
   T& emplace_back() {
-    if ((size_ & kMask) == 0 && (size_ >> Shift) == chunks_.size()) {
+    if ((size_ & kMask) == 0 && (size_ >> Shift) == chunks_.size()) [[unlikely]] {
       void* raw = ::operator new(kChunkBytes, std::align_val_t{kAlign});
 #if defined(MADV_HUGEPAGE)
       // Only a hint: without THP the chunk simply uses 4 KiB pages.

@@ -10,8 +10,11 @@
 // entersyscall, because Go cannot know in advance that a read(2) or
 // nanosleep(2) will block.
 //
-// With mechanisms.syscall_handoff off the P stays Running with its M through
-// the whole syscall: nobody can take it, and the G continues on it.
+// With mechanisms.syscall_handoff off, sysmon never retakes a P from a
+// syscall and entersyscallblock does not hand it off, but the P is still in
+// Syscall state (Go: reentersyscall always sets m.oldp and p.status =
+// _Psyscall): a stop-the-world takes it at once (stopTheWorldWithSema), and
+// exitsyscall gets it back through exitsyscallfast's old-P path.
 #include "sim/sched.h"
 
 namespace gosim::sim {
@@ -29,10 +32,6 @@ void Sched::entersyscall(M& m, Nanos d, bool block) {
   m.status = MStatus::Syscall;
   m.blocking_syscall = block;
   const Nanos ret = now_ + cfg_.costs.syscall_enter + d;
-  if (!cfg_.mechanisms.syscall_handoff) {
-    at(m, ret, MAct::SyscallReturn);  // the P stays Running with this M
-    return;
-  }
   if (sm_wait_) sysmon_wake(true);  // entersyscall_sysmon
   m.oldp = p.id;
   m.p = -1;
@@ -45,7 +44,7 @@ void Sched::entersyscall(M& m, Nanos d, bool block) {
     emit(EventKind::ProcStop, Why::None, kNoG, p.id, m.id, 0, 0, 0,
          static_cast<std::uint8_t>(ProcStopReason::GCStop));
     if (--stopwait_ == 0) stw_note_stopped();
-  } else if (block) {
+  } else if (block && cfg_.mechanisms.syscall_handoff) {
     // entersyscallblock: handoffp(releasep()) at once.
     p.status = PStatus::Idle;
     p.m = -1;
@@ -64,15 +63,6 @@ void Sched::exitsyscall(M& m) {
   G& g = gs_[static_cast<std::size_t>(gi)];
   const Nanos cost = cfg_.costs.syscall_exit;
   m.blocking_syscall = false;
-  if (m.p >= 0) {
-    // No hand-off: the P waited for us.
-    m.status = MStatus::Running;
-    g.status = GStatus::Running;
-    emit(EventKind::GoSysExit, Why::SysExitFast, gi, m.p, m.id, 0, 0, 0,
-         static_cast<std::uint8_t>(SysExitPath::FastOldP));
-    at(m, now_ + cost, MAct::RunG);
-    return;
-  }
   // Fast path 1: the old P is still in Syscall state with us (exitsyscallfast).
   if (m.oldp >= 0) {
     P& old = ps_[static_cast<std::size_t>(m.oldp)];

@@ -42,6 +42,26 @@ TEST_SUITE("sim") {
     CHECK(s[n - 1].a == static_cast<std::int64_t>(n - 1));
     CHECK(reinterpret_cast<std::uintptr_t>(&s[std::size_t{1} << 17]) % (std::size_t{2} << 20) == 0);
   }
+
+  TEST_CASE("slab as a stack (free lists): LIFO, and popped chunks are reused in place") {
+    Slab<std::int32_t, 2> s;  // 4 per chunk
+    for (std::int32_t i = 0; i < 10; ++i) s.push_back(i);
+    const std::int32_t* ninth = &s[9];
+    CHECK(s.back() == 9);
+    s.pop_back();
+    s.pop_back();
+    CHECK(s.size() == 8);
+    CHECK(s.back() == 7);
+    s.push_back(42);
+    s.push_back(43);
+    CHECK(&s[9] == ninth);  // the third chunk was kept, not reallocated
+    CHECK(s.back() == 43);
+    for (std::int32_t want : {43, 42, 7, 6, 5, 4, 3, 2, 1, 0}) {
+      CHECK(s.back() == want);
+      s.pop_back();
+    }
+    CHECK(s.empty());
+  }
 }
 
 }  // namespace gosim::sim

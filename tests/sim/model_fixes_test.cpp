@@ -1,0 +1,138 @@
+// Regression tests for model fixes, each against the Go 1.19 behaviour it
+// restores (and each failing on the model before the fix).
+#include <doctest/doctest.h>
+
+#include "sim_support.h"
+
+using namespace gosim;
+using namespace gosim::test;
+using trace::EventKind;
+using trace::Why;
+
+namespace {
+constexpr Nanos kUs = kMicrosecond, kMs = kMillisecond;
+}  // namespace
+
+TEST_SUITE("sim") {
+  // reentersyscall puts the P in _Psyscall whatever sysmon may do later, and
+  // stopTheWorldWithSema takes every _Psyscall P at once. Switching off the
+  // hand-off (sysmon's retake) must not make a stop-the-world wait for a
+  // syscall to return.
+  TEST_CASE("syscall hand-off off: a stop-the-world takes the P of a G in a syscall at once") {
+    Builder b;
+    int main_fn = b.fn("main");
+    int sys = b.fn("sys");
+    int wg = b.wg("wg");
+    b.define(main_fn, {wg_add(wg, 1), go(sys), compute(200 * kUs), gc(), wg_wait(wg)});
+    b.define(sys, {sys_call(5 * kMs), wg_done(wg)});
+    b.config().gomaxprocs = 2;
+    b.config().mechanisms.syscall_handoff = false;
+    RunResult r = run(b);
+    REQUIRE(r.ok());
+    REQUIRE(r.count(EventKind::GoSysCall) == 1);
+    const auto enter = r.of(EventKind::GoSysCall)[0];
+    const auto exit = r.of(EventKind::GoSysExit)[0];
+    const auto stw = r.of(EventKind::STWStart);
+    REQUIRE(!stw.empty());
+    REQUIRE(stw[0].t > enter.t);
+    REQUIRE(stw[0].t < exit.t);
+    // The syscall's P was stopped for the STW (GoSysBlock HandoffSTW), and the
+    // first pause ended long before the 5 ms syscall returned.
+    bool taken = false;
+    for (const auto& e : r.of(EventKind::GoSysBlock)) taken = taken || (e.why == Why::HandoffSTW && e.p == enter.p);
+    CHECK(taken);
+    CHECK(r.of(EventKind::STWDone)[0].t < exit.t);
+    // Hand-off off still means no retake and no hand-off to another M.
+    CHECK(r.count(EventKind::HandoffP) == 0);
+    for (const auto& e : r.of(EventKind::GoSysBlock)) CHECK(e.why != Why::HandoffRetake);
+  }
+
+  TEST_CASE("syscall hand-off off: exitsyscall gets its P back by the fast path") {
+    Builder b;
+    int main_fn = b.fn("main");
+    b.define(main_fn, {sys_call(3 * kMs), compute(10 * kUs)});
+    b.config().gomaxprocs = 2;
+    b.config().mechanisms.syscall_handoff = false;
+    RunResult r = run(b);
+    REQUIRE(r.ok());
+    const auto enter = r.of(EventKind::GoSysCall)[0];
+    const auto exit = r.of(EventKind::GoSysExit)[0];
+    CHECK(exit.p == enter.p);
+    CHECK(exit.reason == static_cast<std::uint8_t>(trace::SysExitPath::FastOldP));
+  }
+}
+
+TEST_SUITE("sim") {
+  // A new spinning M: wakep counts the promised spinner at once
+  // (nmspinning++ before startm), newm stamps MStart on the waker's thread,
+  // and the M itself sets m.spinning in mspinning(), its mstartfn, when the
+  // new thread first runs: MSpin and its ProcStart come costs.m_create later.
+  TEST_CASE("wakep -> newm: a new M spins costs.m_create after MStart, the spinner counted from the start") {
+    Builder b;
+    int main_fn = b.fn("main");
+    int worker = b.fn("worker");
+    int wg = b.wg("wg");
+    b.define(main_fn, {wg_add(wg, 1), go(worker), compute(500 * kUs), wg_wait(wg)});
+    b.define(worker, {compute(100 * kUs), wg_done(wg)});
+    b.config().gomaxprocs = 2;
+    b.config().costs.m_create = 12 * kUs;
+    RunResult r = run(b);
+    REQUIRE(r.ok());
+    const auto starts = r.of(EventKind::MStart);
+    REQUIRE(starts.size() >= 2);
+    const auto mstart = starts[1];  // the first M after m0
+    CHECK(mstart.why == Why::MNewNoIdle);
+    bool spun = false, proc_started = false, counted = false;
+    for (const auto& e : r.events) {
+      if (e.kind == EventKind::MSpin && e.m == mstart.m && !spun) {
+        spun = true;
+        CHECK(e.t == mstart.t + 12 * kUs);
+      }
+      if (e.kind == EventKind::ProcStart && e.m == mstart.m && !proc_started) {
+        proc_started = true;
+        CHECK(e.t == mstart.t + 12 * kUs);
+      }
+      if (e.kind == EventKind::Counter && e.reason == static_cast<std::uint8_t>(trace::CounterId::SpinningMs) &&
+          e.a0 == 1 && !counted) {
+        counted = true;
+        CHECK(e.t == mstart.t);
+      }
+    }
+    CHECK(spun);
+    CHECK(proc_started);
+    CHECK(counted);
+  }
+}
+
+TEST_SUITE("sim") {
+  // stopTheWorldWithSema takes the idle Ps off pidle into _Pgcstop
+  // (sched.npidle drops to 0), and startTheWorldWithSema's procresize puts the
+  // ones without work back. The IdlePs counter must say so; a replay of the
+  // trace has to infer it from STWStart/STWDone (no per-P event in Go either).
+  TEST_CASE("stop the world: idle Ps are stopped (IdlePs 0) during the pause and idle again after") {
+    Builder b;
+    int main_fn = b.fn("main");
+    b.define(main_fn, {compute(100 * kUs), gc(), compute(100 * kUs)});
+    b.config().gomaxprocs = 4;
+    RunResult r = run(b);
+    REQUIRE(r.ok());
+    const auto starts = r.of(EventKind::STWStart);
+    const auto dones = r.of(EventKind::STWDone);
+    REQUIRE(starts.size() == 2);
+    REQUIRE(dones.size() == 2);
+    const auto idle_counter = [&](Nanos at) {  // the IdlePs value after the instant `at`
+      std::int64_t v = -1;
+      for (const auto& e : r.events) {
+        if (e.t > at) break;
+        if (e.kind == EventKind::Counter && e.reason == static_cast<std::uint8_t>(trace::CounterId::IdlePs)) v = e.a0;
+      }
+      return v;
+    };
+    for (std::size_t i = 0; i < 2; ++i) {
+      CHECK(idle_counter(starts[i].t - 1) >= 2);  // main (and a mark worker) on 4 Ps
+      CHECK(idle_counter(starts[i].t) == 0);
+      CHECK(idle_counter(dones[i].t - 1) == 0);
+      CHECK(idle_counter(dones[i].t) >= 1);  // procresize: back on pidle (some may be woken at once)
+    }
+  }
+}
