@@ -201,8 +201,11 @@ bool gc_find_worker(P* p, bool idle) {
       LockGuard l(sched->lock);
       globrunqput(g);
     }
-    wakep();
   }
+  // Go's schedule() sets tryWakeP when it picks a dedicated or fractional
+  // worker: this P is busy marking, so another P must look at the work (and
+  // the timers) it would have run.
+  if (mode != trace::WorkerMode::Idle) wakep();
   bool finished = false;
   for (;;) {
     bool last = false;
