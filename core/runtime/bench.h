@@ -5,6 +5,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -34,6 +35,14 @@ inline double process_cpu_ns() {
   timespec ts{};
   ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+// User and system CPU time of the process (getrusage: microsecond ticks).
+inline void process_user_sys_ns(double* user, double* sys) {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  *user = static_cast<double>(ru.ru_utime.tv_sec) * 1e9 + static_cast<double>(ru.ru_utime.tv_usec) * 1e3;
+  *sys = static_cast<double>(ru.ru_stime.tv_sec) * 1e9 + static_cast<double>(ru.ru_stime.tv_usec) * 1e3;
 }
 
 inline long status_kb(const char* key) {
@@ -128,6 +137,7 @@ inline SpawnResult spawn_park_release(int n) {
 struct PingPong {
   double wall_ns = 0;
   double cpu_ns = 0;
+  double user_ns = 0, sys_ns = 0;  // cpu_ns split (getrusage)
   std::int64_t events = 0;  // trace events recorded
 };
 
@@ -160,6 +170,8 @@ inline void pingpong_main(G* gp) {
     chansend(&s->ping, &i, true);
     chanrecv(&s->pong, &v, true, &ok);
   }
+  double u0 = 0, s0 = 0;
+  process_user_sys_ns(&u0, &s0);
   double c0 = process_cpu_ns();
   auto t0 = Clock::now();
   for (long i = 0; i < s->n; i++) {
@@ -169,6 +181,10 @@ inline void pingpong_main(G* gp) {
   }
   s->out.wall_ns = ns_since(t0) / static_cast<double>(s->n);
   s->out.cpu_ns = (process_cpu_ns() - c0) / static_cast<double>(s->n);
+  double u1 = 0, s1 = 0;
+  process_user_sys_ns(&u1, &s1);
+  s->out.user_ns = (u1 - u0) / static_cast<double>(s->n);
+  s->out.sys_ns = (s1 - s0) / static_cast<double>(s->n);
   if (sum == 0) std::abort();
   closechan(&s->ping);
   chanrecv(&s->done, &v, true, &ok);

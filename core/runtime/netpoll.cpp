@@ -100,7 +100,7 @@ G* Netpoll::poll(std::int64_t delay) {
                      : delay != 0 ? trace::Why::NetpollBlocking
                                   : trace::Why::WakeNetpoll;
     for (G* g = list; g; g = g->schedlink)
-      trace_event_at(m, now_rel(), trace::EventKind::NetpollReady, why, 0, static_cast<std::int32_t>(g->goid),
+      trace_event_at(m, cputicks(), trace::EventKind::NetpollReady, why, 0, static_cast<std::int32_t>(g->goid),
                      m->p ? m->p->id : -1, count, 0, 0, m->is_sysmon ? -1 : m->id);
   }
   return list;

@@ -8,9 +8,89 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <queue>
+#include <sstream>
+#include <string>
+
+#include "runtime/nanotime.h"
 
 namespace gosim::runtime {
+
+bool TraceClock::tsc_usable() {
+  static const bool usable = [] {
+#if defined(__x86_64__)
+    std::ifstream f("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(f, line)) {
+      if (line.rfind("flags", 0) != 0) continue;
+      std::istringstream words(line);
+      bool constant = false, nonstop = false;
+      for (std::string w; words >> w;) {
+        constant |= w == "constant_tsc";
+        nonstop |= w == "nonstop_tsc";
+      }
+      return constant && nonstop;  // the first CPU's flags speak for all
+    }
+#endif
+    return false;
+  }();
+  return usable;
+}
+
+namespace {
+
+// A (ticks, nanotime) pair: the TSC read between two nanotime reads, taken
+// as the middle; the best (narrowest) of a few tries. *err: half the width.
+void tick_pair(std::int64_t* ticks, std::int64_t* ns, std::int64_t* err) {
+  std::int64_t best = -1;
+  for (int i = 0; i < 5; i++) {
+    std::int64_t a = nanotime();
+    std::int64_t t = cputicks();
+    std::int64_t b = nanotime();
+    if (best < 0 || b - a < best) {
+      best = b - a;
+      *ticks = t;
+      *ns = a + (b - a) / 2;
+    }
+  }
+  *err = std::max(*err, (best + 1) / 2);
+}
+
+}  // namespace
+
+void TraceClock::begin(std::int64_t run_start, bool use_tsc) {
+  tsc = use_tsc;
+  cputicks_tsc = use_tsc;
+  start = run_start;
+  pair_err = 0;
+  if (!tsc) {
+    tick0 = ns0 = tick1 = ns1 = 0;  // ticks are nanotime: exact
+    return;
+  }
+  tick_pair(&tick0, &ns0, &pair_err);
+  tick1 = tick0;
+  ns1 = ns0;
+}
+
+void TraceClock::end() {
+  if (tsc) tick_pair(&tick1, &ns1, &pair_err);
+}
+
+std::int64_t TraceClock::to_ns(std::int64_t ticks) const {
+  if (!tsc) return ticks - start;
+  return ns0 - start + dur_ns(ticks - tick0);
+}
+
+std::int64_t TraceClock::dur_ns(std::int64_t ticks) const {
+  if (!tsc || tick1 <= tick0) return ticks;  // (a run too short for a rate: cannot happen)
+  // Exact in 128 bits (a day of 3 GHz ticks times a day of ns fits) and
+  // monotonic: floor of a line with a positive slope.
+  __int128 num = static_cast<__int128>(ticks) * (ns1 - ns0);
+  __int128 q = num / (tick1 - tick0);
+  if (num < 0 && q * (tick1 - tick0) != num) q--;
+  return static_cast<std::int64_t>(q);
+}
 
 void TraceBuf::grow() {
   const bool first = chunks.empty();
@@ -54,6 +134,7 @@ TraceBuf::~TraceBuf() {
 std::vector<trace::Event> TraceBuf::events() const {
   std::vector<trace::Event> v;
   v.reserve(static_cast<std::size_t>(count));
+  auto a0_ns = [this](std::int64_t a0) { return tclock ? tclock->dur_ns(a0) : a0; };
   for (std::size_t c = 0; c < chunks.size(); c++) {
     const Slot* s = chunks[c].slots;
     const Slot* end = s + (c + 1 == chunks.size() ? used : chunks[c].used);
@@ -61,17 +142,49 @@ std::vector<trace::Event> TraceBuf::events() const {
       if (s->flags & kFull) {
         trace::Event e;
         std::memcpy(static_cast<void*>(&e), s + 1, sizeof e);  // Event is trivially copyable
+        if (s->flags & kA0Ticks) e.a0 = a0_ns(e.a0);
         v.push_back(e);
         s += 3;
       } else {
         v.push_back(trace::Event{s->t, s->kind, s->reason, s->why, s->g, s->p, static_cast<std::int32_t>(s->m1) - 1,
-                                 s->a0, (s->flags & kA1Minus1) ? -1 : 0, 0});
+                                 (s->flags & kA0Ticks) ? a0_ns(s->a0) : s->a0, (s->flags & kA1Minus1) ? -1 : 0,
+                                 0});
         s += 1;
       }
     }
   }
   return v;
 }
+
+namespace {
+
+// Maps the merged stamps (ticks, in merged order) to trace time. The map is
+// monotonic but coarser (a ns holds ~2 ticks here), so two events 1 tick
+// apart may meet in one ns: as when they were put (order_stamp in sched.cpp),
+// a stamp is raised to the previous one, and past the last one of its G and
+// of its P, so the trace stays in the merged order with strictly increasing
+// stamps per G and per P.
+void ticks_to_ns(std::vector<trace::Event>& v, const TraceClock* tc) {
+  std::vector<std::int64_t> glast, plast;  // by goid, by P id (+1: -1 is none)
+  auto last = [](std::vector<std::int64_t>& l, std::int32_t id) -> std::int64_t& {
+    std::size_t i = static_cast<std::size_t>(id) + 1;
+    if (i >= l.size()) l.resize(std::max(i + 1, 2 * l.size()), -1);
+    return l[i];
+  };
+  std::int64_t prev = 0;
+  for (trace::Event& e : v) {
+    std::int64_t t = std::max(tc->to_ns(e.t), prev);
+    std::int64_t* gl = e.g >= 0 ? &last(glast, e.g) : nullptr;
+    std::int64_t* pl = e.p >= 0 ? &last(plast, e.p) : nullptr;
+    if (gl && t <= *gl) t = *gl + 1;
+    if (pl && t <= *pl) t = *pl + 1;
+    if (gl) *gl = t;
+    if (pl) *pl = t;
+    e.t = prev = t;
+  }
+}
+
+}  // namespace
 
 std::vector<trace::Event> merge_traces(const std::vector<TraceBuf*>& bufs) {
   // Each buffer is nondecreasing in t (stamps are clamped to the buffer's
@@ -87,7 +200,13 @@ std::vector<trace::Event> merge_traces(const std::vector<TraceBuf*>& bufs) {
     total += v.size();
     lists.push_back(std::move(v));
   }
-  if (lists.size() == 1) return std::move(lists[0]);
+  const TraceClock* tc = nullptr;
+  for (TraceBuf* b : bufs)
+    if (b && b->tclock) tc = b->tclock.get();  // one run: one clock
+  if (lists.size() == 1) {
+    if (tc) ticks_to_ns(lists[0], tc);
+    return std::move(lists[0]);
+  }
   std::vector<trace::Event> out;
   out.reserve(total);
   using Head = std::pair<std::int64_t, std::pair<std::size_t, std::size_t>>;  // t, (list, index)
@@ -100,6 +219,7 @@ std::vector<trace::Event> merge_traces(const std::vector<TraceBuf*>& bufs) {
     out.push_back(lists[l][i]);
     if (i + 1 < lists[l].size()) heap.push({lists[l][i + 1].t, {l, i + 1}});
   }
+  if (tc) ticks_to_ns(out, tc);
   return out;
 }
 

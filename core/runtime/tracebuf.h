@@ -23,11 +23,36 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "trace/event.h"
 
 namespace gosim::runtime {
+
+// The map from the stamps in the buffers (cputicks, nanotime.h) to trace time
+// (ns since the run's start), like Go's trace header's ticks per second: two
+// (ticks, nanotime) pairs, at the run's start and end, and the straight line
+// through them. Without a usable TSC, ticks are nanotime and the map is exact.
+struct TraceClock {
+  bool tsc = false;        // ticks are TSC cycles (else nanotime)
+  std::int64_t start = 0;  // nanotime of trace time 0 (Sched::start)
+  std::int64_t tick0 = 0, ns0 = 0;  // the pair at the start (ns0: nanotime)
+  std::int64_t tick1 = 0, ns1 = 0;  // the pair at the end
+  std::int64_t pair_err = 0;        // ns: the widest nanotime bracket of a pair
+
+  // Whether the TSC ticks at a constant rate, also in deep C-states, so a
+  // linear map holds (/proc/cpuinfo: constant_tsc and nonstop_tsc); cached.
+  static bool tsc_usable();
+  // The run begins at nanotime `run_start`: sets cputicks_tsc (use_tsc false
+  // forces nanotime ticks, for tests) and takes the first pair.
+  void begin(std::int64_t run_start, bool use_tsc);
+  // No more events: the second pair.
+  void end();
+  // Trace time (ns since start) of a stamp, and the ns of a tick duration.
+  std::int64_t to_ns(std::int64_t ticks) const;
+  std::int64_t dur_ns(std::int64_t ticks) const;
+};
 
 struct TraceBuf {
   // Chunks are mmap'ed: the first is small (most Ms trace little), the next
@@ -56,6 +81,8 @@ struct TraceBuf {
   static_assert(sizeof(Slot) == 24 && 2 * sizeof(Slot) == sizeof(trace::Event));
   static constexpr std::uint8_t kA1Minus1 = 1;  // a1 is -1 (else 0)
   static constexpr std::uint8_t kFull = 2;      // the next two slots hold the trace::Event
+  static constexpr std::uint8_t kA0Ticks = 4;
+  static constexpr std::size_t kPrefetchAhead = 16;  // slots (384 bytes)   // a0 is a duration in ticks (GoPreempt's slice)
 
   struct Chunk {
     Slot* slots = nullptr;
@@ -68,8 +95,10 @@ struct TraceBuf {
   std::size_t used = 0;  // slots, in the last chunk
   std::size_t cap = 0;   // slots, of the last chunk
   std::int64_t count = 0;  // events
-  std::int64_t clock = 0;  // the M's latest clock reading (run time, ns): the shared stamp
+  std::int64_t clock = 0;  // the M's latest clock reading (cputicks): the shared stamp
   std::int64_t tlast = 0;  // the latest stamp written here (stamps are nondecreasing)
+  // How to read the stamps (shared by a run's buffers); none: they are ns.
+  std::shared_ptr<TraceClock> tclock;
 
   TraceBuf() = default;
   TraceBuf(const TraceBuf&) = delete;
@@ -83,18 +112,22 @@ struct TraceBuf {
     return (chunks.empty() ? kFirstChunkBytes : kChunkBytes) / sizeof(Slot);
   }
   void put(std::int64_t t, trace::EventKind k, std::uint8_t reason, trace::Why why, std::int32_t g, std::int32_t p,
-           std::int32_t m, std::int64_t a0, std::int64_t a1, std::int64_t a2) {
+           std::int32_t m, std::int64_t a0, std::int64_t a1, std::int64_t a2, std::uint8_t flags = 0) {
     if (full()) grow();
     count++;
     Slot* s = cur + used;
+    // Fetch the line a few records ahead for writing: the fresh line's read
+    // for ownership then overlaps the scheduler's work instead of stalling
+    // its next locked instruction (a prefetch past the chunk is harmless).
+    __builtin_prefetch(s + kPrefetchAhead, 1);
     if (a0 == static_cast<std::int32_t>(a0) && (a1 == 0 || a1 == -1) && a2 == 0 &&
         p == static_cast<std::int16_t>(p) && static_cast<std::uint32_t>(m) + 1 <= 0xFFFF) [[likely]] {
-      *s = Slot{t, k, reason, why, a1 ? kA1Minus1 : std::uint8_t{0}, g, static_cast<std::int32_t>(a0),
-                static_cast<std::int16_t>(p), static_cast<std::uint16_t>(m + 1)};
+      *s = Slot{t, k, reason, why, static_cast<std::uint8_t>(flags | (a1 ? kA1Minus1 : 0)), g,
+                static_cast<std::int32_t>(a0), static_cast<std::int16_t>(p), static_cast<std::uint16_t>(m + 1)};
       used += 1;
       return;
     }
-    *s = Slot{t, k, reason, why, kFull, g, 0, 0, 0};
+    *s = Slot{t, k, reason, why, static_cast<std::uint8_t>(flags | kFull), g, 0, 0, 0};
     ::new (static_cast<void*>(s + 1)) trace::Event{t, k, reason, why, g, p, m, a0, a1, a2};
     used += 3;
   }
@@ -102,7 +135,8 @@ struct TraceBuf {
   void saw_clock(std::int64_t t) {
     if (t > clock) clock = t;
   }
-  // The events, decoded, in the order they were put.
+  // The events, decoded, in the order they were put: stamps as put (ticks;
+  // merge_traces maps them), durations put in ticks (kA0Ticks) in ns.
   std::vector<trace::Event> events() const;
 
  private:
@@ -110,7 +144,9 @@ struct TraceBuf {
 };
 
 // Merges the buffers into one time-ordered list (stable: an M's own events
-// keep their order on equal stamps).
+// keep their order on equal stamps), by ticks, then maps ticks to trace time
+// (the buffers' TraceClock), keeping stamps nondecreasing and strictly
+// increasing per G and per P in nanoseconds too (see above).
 std::vector<trace::Event> merge_traces(const std::vector<TraceBuf*>& bufs);
 
 }  // namespace gosim::runtime
