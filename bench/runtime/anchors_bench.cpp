@@ -186,6 +186,11 @@ void tracing_bench() {
   metric("tracing_p1_overhead_percent", o.overhead_wall * 100, "%");
   metric("tracing_p1_overhead_cpu_percent", o.overhead_cpu * 100, "%");
   metric("tracing_p1_events_per_roundtrip", o.events_per_roundtrip, "events");
+  metric("tracing_p1_pingpong_untraced_user_ns_per_roundtrip", o.untraced_user_ns, "ns");
+  metric("tracing_p1_pingpong_traced_user_ns_per_roundtrip", o.traced_user_ns, "ns");
+  metric("tracing_p1_pingpong_traced_sys_ns_per_roundtrip", o.traced_sys_ns, "ns");
+  metric("tracing_p1_overhead_user_percent", o.overhead_user * 100, "%");
+  metric("tracing_merge_ns_per_event", o.merge_ns_per_event, "ns");
 
   auto s = std::make_shared<gosim::scenario::Scenario>();
   namespace sc = gosim::scenario;

@@ -441,6 +441,7 @@ void newm(P* p, bool spinning, bool sysmon) {
     sched->tracebufs.push_back(std::make_unique<TraceBuf>());
     m->trace = sched->tracebufs.back().get();
     m->trace->tclock = sched->tracebufs.front()->tclock;  // m0's: the run's
+    m->trace->mid = m->id;
     sched->mcount++;
     if (sysmon) sched->nmsys++;
     // Set before the thread exists (and read by the joiner under the lock),
@@ -1694,6 +1695,7 @@ trace::RunOutcome run_main(Sched& s, void (*main_fn)(G*), void* arg, std::int64_
   s.tracebufs.push_back(std::make_unique<TraceBuf>());
   m0->trace = s.tracebufs.back().get();
   m0->trace->tclock = std::make_shared<TraceClock>();
+  m0->trace->mid = m0->id;
   if (s.opts.tracing) m0->trace->tclock->begin(s.start, TraceClock::tsc_usable());
   s.mcount = 1;
   s.allm_count.store(1, std::memory_order_release);

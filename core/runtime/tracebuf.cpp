@@ -18,6 +18,7 @@
 namespace gosim::runtime {
 
 bool TraceClock::tsc_usable() {
+  if (tsc_disabled) return false;
   static const bool usable = [] {
 #if defined(__x86_64__)
     std::ifstream f("/proc/cpuinfo");
@@ -135,6 +136,8 @@ std::vector<trace::Event> TraceBuf::events() const {
   std::vector<trace::Event> v;
   v.reserve(static_cast<std::size_t>(count));
   auto a0_ns = [this](std::int64_t a0) { return tclock ? tclock->dur_ns(a0) : a0; };
+  std::int64_t t = 0;          // put()'s tprev, replayed
+  std::int32_t p = kNoP;       // put()'s lastp, replayed
   for (std::size_t c = 0; c < chunks.size(); c++) {
     const Slot* s = chunks[c].slots;
     const Slot* end = s + (c + 1 == chunks.size() ? used : chunks[c].used);
@@ -143,12 +146,14 @@ std::vector<trace::Event> TraceBuf::events() const {
         trace::Event e;
         std::memcpy(static_cast<void*>(&e), s + 1, sizeof e);  // Event is trivially copyable
         if (s->flags & kA0Ticks) e.a0 = a0_ns(e.a0);
+        t = e.t;
+        p = e.p;
         v.push_back(e);
-        s += 3;
+        s += kFullSlots;
       } else {
-        v.push_back(trace::Event{s->t, s->kind, s->reason, s->why, s->g, s->p, static_cast<std::int32_t>(s->m1) - 1,
-                                 (s->flags & kA0Ticks) ? a0_ns(s->a0) : s->a0, (s->flags & kA1Minus1) ? -1 : 0,
-                                 0});
+        t += s->dt;
+        v.push_back(trace::Event{t, s->kind, s->reason, s->why, s->g, p, mid,
+                                 (s->flags & kA0Ticks) ? a0_ns(s->a0) : s->a0, (s->flags & kA1Minus1) ? -1 : 0, 0});
         s += 1;
       }
     }

@@ -21,6 +21,7 @@
 // nondecreasing (TraceBuf::tlast), so the merge needs no sort.
 #pragma once
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -44,6 +45,7 @@ struct TraceClock {
   // Whether the TSC ticks at a constant rate, also in deep C-states, so a
   // linear map holds (/proc/cpuinfo: constant_tsc and nonstop_tsc); cached.
   static bool tsc_usable();
+  static inline bool tsc_disabled = false;  // tests: runs use the nanotime fallback
   // The run begins at nanotime `run_start`: sets cputicks_tsc (use_tsc false
   // forces nanotime ticks, for tests) and takes the first pair.
   void begin(std::int64_t run_start, bool use_tsc);
@@ -63,26 +65,30 @@ struct TraceBuf {
   static constexpr std::size_t kFirstChunkBytes = 64 * 1024;
   static constexpr std::size_t kChunkBytes = 2 * 1024 * 1024;
 
-  // A record is one 24-byte slot (half a trace::Event: fresh memory is most
-  // of the cost) when the event's fields fit, which the hot events (GoStart,
-  // GoBlock, GoUnblock, GoSched) always do; otherwise a slot flagged kFull
-  // followed by the whole trace::Event in the next two slots.
+  // A record is one 16-byte slot when the event fits, which the hot events
+  // (GoStart, GoBlock, GoUnblock, GoSched, GoPreempt) do: its stamp as a
+  // delta from the previous record's, its M the buffer's owner, its P the
+  // previous full record's (an M changes P rarely), a0 in 32 bits, a1 0 or
+  // -1, no a2. Otherwise a slot flagged kFull followed by the whole
+  // trace::Event in the next three slots (explicitly stamped events that go
+  // back in time, events about another M or a new P). Fresh memory costs per
+  // byte (page faults, reads for ownership), so records are small.
   struct Slot {
-    std::int64_t t;
+    std::uint32_t dt;  // ticks since the previous record's stamp
     trace::EventKind kind;
     std::uint8_t reason;
     trace::Why why;
-    std::uint8_t flags;  // kA1Minus1, kFull
+    std::uint8_t flags;  // kA1Minus1, kFull, kA0Ticks
     std::int32_t g;
     std::int32_t a0;
-    std::int16_t p;
-    std::uint16_t m1;  // m + 1
   };
-  static_assert(sizeof(Slot) == 24 && 2 * sizeof(Slot) == sizeof(trace::Event));
+  static_assert(sizeof(Slot) == 16 && 3 * sizeof(Slot) == sizeof(trace::Event));
   static constexpr std::uint8_t kA1Minus1 = 1;  // a1 is -1 (else 0)
-  static constexpr std::uint8_t kFull = 2;      // the next two slots hold the trace::Event
-  static constexpr std::uint8_t kA0Ticks = 4;
-  static constexpr std::size_t kPrefetchAhead = 16;  // slots (384 bytes)   // a0 is a duration in ticks (GoPreempt's slice)
+  static constexpr std::uint8_t kFull = 2;      // the next three slots hold the trace::Event
+  static constexpr std::uint8_t kA0Ticks = 4;   // a0 is a duration in ticks (GoPreempt's slice)
+  static constexpr std::size_t kFullSlots = 4;
+  static constexpr std::size_t kPrefetchAhead = 24;  // slots (384 bytes)
+  static constexpr std::int32_t kNoP = INT32_MIN;   // before the first full record
 
   struct Chunk {
     Slot* slots = nullptr;
@@ -96,7 +102,10 @@ struct TraceBuf {
   std::size_t cap = 0;   // slots, of the last chunk
   std::int64_t count = 0;  // events
   std::int64_t clock = 0;  // the M's latest clock reading (cputicks): the shared stamp
-  std::int64_t tlast = 0;  // the latest stamp written here (stamps are nondecreasing)
+  std::int64_t tlast = 0;  // the latest stamp made for here (order_stamp, sched.cpp)
+  std::int32_t mid = -1;   // the M that owns the buffer (compact records' m)
+  std::int64_t tprev = 0;  // the previous record's stamp (compact records' base)
+  std::int32_t lastp = kNoP;  // the previous full record's P (compact records' p)
   // How to read the stamps (shared by a run's buffers); none: they are ns.
   std::shared_ptr<TraceClock> tclock;
 
@@ -106,7 +115,7 @@ struct TraceBuf {
   ~TraceBuf();
 
   // True when the next put() starts a new chunk (room is kept for a full record).
-  bool full() const { return cap - used < 3; }
+  bool full() const { return cap - used < kFullSlots; }
   // Slots the next chunk holds (the trace limit is accounted per chunk).
   std::size_t next_chunk_events() const {
     return (chunks.empty() ? kFirstChunkBytes : kChunkBytes) / sizeof(Slot);
@@ -120,16 +129,19 @@ struct TraceBuf {
     // for ownership then overlaps the scheduler's work instead of stalling
     // its next locked instruction (a prefetch past the chunk is harmless).
     __builtin_prefetch(s + kPrefetchAhead, 1);
-    if (a0 == static_cast<std::int32_t>(a0) && (a1 == 0 || a1 == -1) && a2 == 0 &&
-        p == static_cast<std::int16_t>(p) && static_cast<std::uint32_t>(m) + 1 <= 0xFFFF) [[likely]] {
-      *s = Slot{t, k, reason, why, static_cast<std::uint8_t>(flags | (a1 ? kA1Minus1 : 0)), g,
-                static_cast<std::int32_t>(a0), static_cast<std::int16_t>(p), static_cast<std::uint16_t>(m + 1)};
+    const std::uint64_t dt = static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(tprev);
+    tprev = t;
+    if (dt <= 0xFFFFFFFFu && m == mid && p == lastp && a0 == static_cast<std::int32_t>(a0) &&
+        (a1 == 0 || a1 == -1) && a2 == 0) [[likely]] {
+      *s = Slot{static_cast<std::uint32_t>(dt), k, reason, why,
+                static_cast<std::uint8_t>(flags | (a1 ? kA1Minus1 : 0)), g, static_cast<std::int32_t>(a0)};
       used += 1;
       return;
     }
-    *s = Slot{t, k, reason, why, static_cast<std::uint8_t>(flags | kFull), g, 0, 0, 0};
+    *s = Slot{0, k, reason, why, static_cast<std::uint8_t>(flags | kFull), g, 0};
     ::new (static_cast<void*>(s + 1)) trace::Event{t, k, reason, why, g, p, m, a0, a1, a2};
-    used += 3;
+    lastp = p;
+    used += kFullSlots;
   }
   // Records a clock reading (run time) made by the scheduler anyway.
   void saw_clock(std::int64_t t) {
