@@ -252,11 +252,12 @@ int main(int argc, char** argv) {
     else if (p == "tracing") tracing_bench();
     else if (p == "tracing-untraced" || p == "tracing-traced") {
       // One ping-pong run (for perf stat / perf record), no pairing.
-      bench::PingPong r = bench::runtime_pingpong(2'000'000, 1, p == "tracing-traced");
+      bench::PingPong r = bench::runtime_pingpong(2'000'000, 1, p == "tracing-traced", true);
       metric(p + "_ns_per_roundtrip", r.wall_ns, "ns");
       metric(p + "_cpu_ns_per_roundtrip", r.cpu_ns, "ns");
       metric(p + "_user_ns_per_roundtrip", r.user_ns, "ns");
       metric(p + "_sys_ns_per_roundtrip", r.sys_ns, "ns");
+      if (r.events) metric(p + "_merge_ns_per_event", r.merge_ns_per_event, "ns");
     }
     else {
       std::fprintf(stderr, "unknown program %s\n", p.c_str());

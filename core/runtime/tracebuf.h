@@ -40,7 +40,8 @@ struct TraceClock {
   std::int64_t start = 0;  // nanotime of trace time 0 (Sched::start)
   std::int64_t tick0 = 0, ns0 = 0;  // the pair at the start (ns0: nanotime)
   std::int64_t tick1 = 0, ns1 = 0;  // the pair at the end
-  std::int64_t pair_err = 0;        // ns: the widest nanotime bracket of a pair
+  std::int64_t pair_err = 0;        // ns: half the widest nanotime bracket of a pair
+  std::int64_t mult = 0;            // ns per tick, 32.32 fixed point (map_from)
 
   // Whether the TSC ticks at a constant rate, also in deep C-states, so a
   // linear map holds (/proc/cpuinfo: constant_tsc and nonstop_tsc); cached.
@@ -51,6 +52,8 @@ struct TraceClock {
   void begin(std::int64_t run_start, bool use_tsc);
   // No more events: the second pair.
   void end();
+  // Sets the two pairs (end() does; tests too) and the multiplier.
+  void map_from(std::int64_t t0, std::int64_t n0, std::int64_t t1, std::int64_t n1);
   // Trace time (ns since start) of a stamp, and the ns of a tick duration.
   std::int64_t to_ns(std::int64_t ticks) const;
   std::int64_t dur_ns(std::int64_t ticks) const;

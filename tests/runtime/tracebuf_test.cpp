@@ -220,10 +220,7 @@ TEST_CASE("tracebuf: merge orders by ticks, then keeps stamps increasing per G a
   auto tc = std::make_shared<TraceClock>();
   tc->tsc = true;
   tc->start = 0;
-  tc->tick0 = 0;
-  tc->ns0 = 0;
-  tc->tick1 = 3000;
-  tc->ns1 = 1000;
+  tc->map_from(0, 0, 3000, 1000);
   TraceBuf a, b;
   a.tclock = b.tclock = tc;
   a.mid = 0;
