@@ -186,6 +186,11 @@ void tracing_bench() {
   metric("tracing_p1_overhead_percent", o.overhead_wall * 100, "%");
   metric("tracing_p1_overhead_cpu_percent", o.overhead_cpu * 100, "%");
   metric("tracing_p1_events_per_roundtrip", o.events_per_roundtrip, "events");
+  metric("tracing_p1_pingpong_untraced_user_ns_per_roundtrip", o.untraced_user_ns, "ns");
+  metric("tracing_p1_pingpong_traced_user_ns_per_roundtrip", o.traced_user_ns, "ns");
+  metric("tracing_p1_pingpong_traced_sys_ns_per_roundtrip", o.traced_sys_ns, "ns");
+  metric("tracing_p1_overhead_user_percent", o.overhead_user * 100, "%");
+  metric("tracing_merge_ns_per_event", o.merge_ns_per_event, "ns");
 
   auto s = std::make_shared<gosim::scenario::Scenario>();
   namespace sc = gosim::scenario;
@@ -245,6 +250,15 @@ int main(int argc, char** argv) {
       fanout_bench(1);
     } else if (p == "syscall") syscall_bench();
     else if (p == "tracing") tracing_bench();
+    else if (p == "tracing-untraced" || p == "tracing-traced") {
+      // One ping-pong run (for perf stat / perf record), no pairing.
+      bench::PingPong r = bench::runtime_pingpong(2'000'000, 1, p == "tracing-traced", true);
+      metric(p + "_ns_per_roundtrip", r.wall_ns, "ns");
+      metric(p + "_cpu_ns_per_roundtrip", r.cpu_ns, "ns");
+      metric(p + "_user_ns_per_roundtrip", r.user_ns, "ns");
+      metric(p + "_sys_ns_per_roundtrip", r.sys_ns, "ns");
+      if (r.events) metric(p + "_merge_ns_per_event", r.merge_ns_per_event, "ns");
+    }
     else {
       std::fprintf(stderr, "unknown program %s\n", p.c_str());
       return 2;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "runtime/api.h"
 #include "runtime/chan.h"
 #include "runtime/sched.h"
+#include "runtime/tracebuf.h"
 
 namespace gosim::runtime::bench {
 
@@ -34,6 +36,14 @@ inline double process_cpu_ns() {
   timespec ts{};
   ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+// User and system CPU time of the process (getrusage: microsecond ticks).
+inline void process_user_sys_ns(double* user, double* sys) {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  *user = static_cast<double>(ru.ru_utime.tv_sec) * 1e9 + static_cast<double>(ru.ru_utime.tv_usec) * 1e3;
+  *sys = static_cast<double>(ru.ru_stime.tv_sec) * 1e9 + static_cast<double>(ru.ru_stime.tv_usec) * 1e3;
 }
 
 inline long status_kb(const char* key) {
@@ -128,7 +138,9 @@ inline SpawnResult spawn_park_release(int n) {
 struct PingPong {
   double wall_ns = 0;
   double cpu_ns = 0;
+  double user_ns = 0, sys_ns = 0;  // cpu_ns split (getrusage)
   std::int64_t events = 0;  // trace events recorded
+  double merge_ns_per_event = 0;  // merge_traces at the end (traced, merge set)
 };
 
 namespace detail {
@@ -160,6 +172,8 @@ inline void pingpong_main(G* gp) {
     chansend(&s->ping, &i, true);
     chanrecv(&s->pong, &v, true, &ok);
   }
+  double u0 = 0, s0 = 0;
+  process_user_sys_ns(&u0, &s0);
   double c0 = process_cpu_ns();
   auto t0 = Clock::now();
   for (long i = 0; i < s->n; i++) {
@@ -169,13 +183,18 @@ inline void pingpong_main(G* gp) {
   }
   s->out.wall_ns = ns_since(t0) / static_cast<double>(s->n);
   s->out.cpu_ns = (process_cpu_ns() - c0) / static_cast<double>(s->n);
+  double u1 = 0, s1 = 0;
+  process_user_sys_ns(&u1, &s1);
+  s->out.user_ns = (u1 - u0) / static_cast<double>(s->n);
+  s->out.sys_ns = (s1 - s0) / static_cast<double>(s->n);
   if (sum == 0) std::abort();
   closechan(&s->ping);
   chanrecv(&s->done, &v, true, &ok);
 }
 }  // namespace detail
 
-inline PingPong runtime_pingpong(long n, int procs, bool tracing) {
+// merge: also time merge_traces (decoding, tick->ns map) after the run.
+inline PingPong runtime_pingpong(long n, int procs, bool tracing, bool merge = false) {
   detail::PingPongState st;
   st.n = n;
   RunOptions ro;
@@ -185,6 +204,13 @@ inline PingPong runtime_pingpong(long n, int procs, bool tracing) {
   auto s = std::make_unique<Sched>(ro);
   run_main(*s, detail::pingpong_main, &st, 0, 0);
   for (auto& b : s->tracebufs) st.out.events += b->count;
+  if (tracing && merge) {
+    std::vector<TraceBuf*> bufs;
+    for (auto& b : s->tracebufs) bufs.push_back(b.get());
+    auto t0 = Clock::now();
+    std::vector<trace::Event> all = merge_traces(bufs);
+    st.out.merge_ns_per_event = ns_since(t0) / static_cast<double>(all.size());
+  }
   sched = nullptr;
   return st.out;
 }
@@ -197,14 +223,23 @@ struct TracingOverhead {
   double untraced_cpu_ns = 0, traced_cpu_ns = 0;
   double overhead_wall = 0;  // median of traced/untraced - 1 (wall)
   double overhead_cpu = 0;   // same, CPU time
+  double untraced_user_ns = 0, traced_user_ns = 0;  // user CPU only (getrusage)
+  double traced_sys_ns = 0;   // system CPU of the traced runs: page faults of the buffers
+  double overhead_user = 0;   // median of paired user-time ratios - 1
   double events_per_roundtrip = 0;
+  double merge_ns_per_event = 0;  // the end-of-run cost (median)
 };
 inline TracingOverhead tracing_overhead(long round_trips, int runs) {
-  std::vector<double> uw, tw, uc, tc, rw, rc;
+  std::vector<double> uw, tw, uc, tc, rw, rc, uu, tu, ts, ru, mg;
   double events = 0;
   for (int i = 0; i < runs; i++) {
     PingPong u = runtime_pingpong(round_trips, 1, false);
-    PingPong t = runtime_pingpong(round_trips, 1, true);
+    PingPong t = runtime_pingpong(round_trips, 1, true, true);
+    uu.push_back(u.user_ns);
+    tu.push_back(t.user_ns);
+    ts.push_back(t.sys_ns);
+    ru.push_back(t.user_ns / u.user_ns);
+    mg.push_back(t.merge_ns_per_event);
     uw.push_back(u.wall_ns);
     tw.push_back(t.wall_ns);
     uc.push_back(u.cpu_ns);
@@ -221,6 +256,11 @@ inline TracingOverhead tracing_overhead(long round_trips, int runs) {
   o.overhead_wall = median(rw) - 1;
   o.overhead_cpu = median(rc) - 1;
   o.events_per_roundtrip = events;
+  o.untraced_user_ns = median(uu);
+  o.traced_user_ns = median(tu);
+  o.traced_sys_ns = median(ts);
+  o.overhead_user = median(ru) - 1;
+  o.merge_ns_per_event = median(mg);
   return o;
 }
 

@@ -27,7 +27,7 @@ void compute(std::int64_t ns) {
     M* m = getm();
     // The trace's shared stamp (tracebuf.h): events the G makes after
     // computing are stamped with this reading, not the one before.
-    if (tracing_on()) m->trace->saw_clock(t1 - sched->start);
+    if (tracing_on()) m->trace->saw_clock(cputicks());
     G* gp = m->curg;
     if (preempt_requested(gp)) {
       if (sched->exiting.load(std::memory_order_acquire)) park_dead();  // the run is over

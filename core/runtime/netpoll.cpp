@@ -102,7 +102,7 @@ G* Netpoll::poll(std::int64_t delay) {
                                   : trace::Why::WakeNetpoll;
     // Nondecreasing in this M's buffer (TraceBuf::tlast), as every stamp is,
     // so the merge needs no sort.
-    std::int64_t t = std::max(now_rel(), m->trace->tlast);
+    std::int64_t t = std::max(cputicks(), m->trace->tlast);
     m->trace->tlast = t;
     for (G* g = list; g; g = g->schedlink)
       trace_event_at(m, t, trace::EventKind::NetpollReady, why, 0, static_cast<std::int32_t>(g->goid),

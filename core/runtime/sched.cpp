@@ -94,9 +94,9 @@ std::int64_t now_rel() { return nanotime() - sched->start; }
 
 // ---------------------------------------------------------------- tracing
 //
-// Stamps (tracebuf.h): trace_event reads the clock; trace_event_shared uses
-// the M's latest reading (TraceBuf::clock), which schedule_loop refreshes
-// once per switch. Both then make the stamp nondecreasing in the M's buffer
+// Stamps (tracebuf.h) are cputicks, mapped to ns at the merge: trace_event
+// reads the clock; trace_event_shared uses the M's latest reading
+// (TraceBuf::clock), which schedule_loop refreshes once per switch. Both then make the stamp nondecreasing in the M's buffer
 // and strictly increasing per G and per P (tlast), which keeps causal order.
 
 namespace {
@@ -116,34 +116,44 @@ inline std::int64_t order_stamp(TraceBuf* b, std::int64_t t, G* g, P* p) {
   return t;
 }
 
-void emit(M* m, std::int64_t t, EventKind k, Why why, std::uint8_t reason, std::int32_t g, std::int32_t p,
-          std::int32_t mid, std::int64_t a0, std::int64_t a1, std::int64_t a2) {
-  TraceBuf* b = m->trace;
-  if (b->full()) [[unlikely]] {
-    // Every chunk: account against the limit (a shared counter, once per chunk).
-    std::int64_t n = sched->trace_events.fetch_add(static_cast<std::int64_t>(b->next_chunk_events()),
-                                                   std::memory_order_relaxed);
-    if (n > sched->cfg().limits.max_trace_events) {
-      sched->tracing.store(false, std::memory_order_relaxed);
-      finish_run(trace::RunOutcome::Status::LimitExceeded,
-                 "gosim: the run exceeded limits.max_trace_events (" +
-                     std::to_string(sched->cfg().limits.max_trace_events) + " events)");
-      return;
-    }
+// A new chunk: account it against the limit (a shared counter, once per
+// chunk). False: the run is over and the event is dropped.
+[[gnu::noinline]] bool trace_chunk_ok(TraceBuf* b) {
+  std::int64_t n = sched->trace_events.fetch_add(static_cast<std::int64_t>(b->next_chunk_events()),
+                                                 std::memory_order_relaxed);
+  if (n > sched->cfg().limits.max_trace_events) {
+    sched->tracing.store(false, std::memory_order_relaxed);
+    finish_run(trace::RunOutcome::Status::LimitExceeded,
+               "gosim: the run exceeded limits.max_trace_events (" +
+                   std::to_string(sched->cfg().limits.max_trace_events) + " events)");
+    return false;
   }
-  b->put(t, k, reason, why, g, p, mid, a0, a1, a2);
+  return true;
+}
+
+// Inline: at the hot call sites the compiler sees which fields are constant
+// (a1, a2, the flags) and drops put()'s fit tests for them.
+[[gnu::always_inline]] inline void emit(M* m, std::int64_t t, EventKind k, Why why, std::uint8_t reason,
+                                        std::int32_t g, std::int32_t p, std::int32_t mid, std::int64_t a0,
+                                        std::int64_t a1, std::int64_t a2, std::uint8_t flags = 0) {
+  TraceBuf* b = m->trace;
+  if (b->full() && !trace_chunk_ok(b)) [[unlikely]]
+    return;
+  b->put(t, k, reason, why, g, p, mid, a0, a1, a2, flags);
 }
 
 // The hot-path event: the switch's shared stamp, the caller's M.
-inline void trace_event_shared(M* m, EventKind k, Why why, std::uint8_t reason, G* g, P* p, std::int64_t a0 = 0,
-                               std::int64_t a1 = 0, std::int64_t a2 = 0) {
+// flags: TraceBuf::kA0Ticks when a0 is a duration in ticks.
+[[gnu::always_inline]] inline void trace_event_shared(M* m, EventKind k, Why why, std::uint8_t reason, G* g, P* p,
+                                                      std::int64_t a0 = 0, std::int64_t a1 = 0, std::int64_t a2 = 0,
+                                                      std::uint8_t flags = 0) {
   TraceBuf* b = m->trace;
   std::int64_t t = order_stamp(b, b->clock, g, p);
-  emit(m, t, k, why, reason, g ? static_cast<std::int32_t>(g->goid) : -1, p ? p->id : -1, m->id, a0, a1, a2);
+  emit(m, t, k, why, reason, g ? static_cast<std::int32_t>(g->goid) : -1, p ? p->id : -1, m->id, a0, a1, a2, flags);
 }
 
 // One clock reading for the events of a switch (tracing only).
-inline void trace_clock(M* m) { m->trace->saw_clock(now_rel()); }
+inline void trace_clock(M* m) { m->trace->saw_clock(cputicks()); }
 
 }  // namespace
 
@@ -152,7 +162,7 @@ void trace_event(EventKind k, Why why, std::uint8_t reason, G* g, P* p, std::int
   if (!tracing_on()) return;
   M* m = getm();
   TraceBuf* b = m->trace;
-  std::int64_t now = now_rel();
+  std::int64_t now = cputicks();
   b->saw_clock(now);
   std::int64_t t = order_stamp(b, now, g, p);
   emit(m, t, k, why, reason, g ? static_cast<std::int32_t>(g->goid) : -1, p ? p->id : -1, m->id, a0, a1, a2);
@@ -172,7 +182,7 @@ void trace_event_m(EventKind k, Why why, std::uint8_t reason, std::int32_t g, P*
   if (!tracing_on()) return;
   M* m = getm();
   TraceBuf* b = m->trace;
-  std::int64_t now = now_rel();
+  std::int64_t now = cputicks();
   b->saw_clock(now);
   std::int64_t t = order_stamp(b, now, nullptr, p);
   emit(m, t, k, why, reason, g, p ? p->id : -1, mid, a0, a1, a2);
@@ -430,6 +440,8 @@ void newm(P* p, bool spinning, bool sysmon) {
     m->fastrand = scenario::rng_for(sched->cfg().seed ^ 0x5eed, static_cast<std::uint64_t>(m->id) + 1);
     sched->tracebufs.push_back(std::make_unique<TraceBuf>());
     m->trace = sched->tracebufs.back().get();
+    m->trace->tclock = sched->tracebufs.front()->tclock;  // m0's: the run's
+    m->trace->mid = m->id;
     sched->mcount++;
     if (sysmon) sched->nmsys++;
     // Set before the thread exists (and read by the joiner under the lock),
@@ -828,7 +840,7 @@ void injectglist(G* list) {
     bool global = i < nglobal;
     // Stamped before publication (invariant: the starter stamps after).
     if (tracing_on()) {
-      std::int64_t t = now_rel();
+      std::int64_t t = cputicks();
       if (t <= g->tlast) t = g->tlast + 1;
       g->tlast = t;
       emit(m, t, EventKind::GoUnblock, static_cast<Why>(g->wake_why),
@@ -903,7 +915,7 @@ void stop_the_world(trace::STWKind kind) {
     // Stamped before the CAS (the returning M stamps its GoSysExit after
     // seeing it fail) and after the syscall's GoSysCall (p->tlast, ours once
     // the CAS succeeds), as sysmon's retake does.
-    std::int64_t ts = now_rel();
+    std::int64_t ts = cputicks();
     if (pp->status.compare_exchange_strong(s, PStatus::GCStop, std::memory_order_acq_rel)) {
       G* sg = pp->syscall_g.load(std::memory_order_acquire);
       if (ts <= pp->tlast) ts = pp->tlast + 1;
@@ -1252,7 +1264,7 @@ void execute(M* m, G* gp, bool inherit, Why why) {
     // a0: like Go's execute, no clock read when not tracing.
     if (!inherit) {
       trace_clock(m);
-      p->slice_start = sched->start + m->trace->clock;  // absolute, as syscall.cpp sets it
+      p->slice_start = m->trace->clock;  // ticks, as syscall.cpp sets it
     }
     trace_event_shared(m, EventKind::GoStart, why, 0, gp, p);
   }
@@ -1365,7 +1377,7 @@ void schedule_loop() {
         if (tracing_on())
           trace_event_shared(m, EventKind::GoPreempt, stw ? Why::PreemptSTW : Why::PreemptTimeSlice,
                              R(stw ? trace::PreemptReason::STW : trace::PreemptReason::TimeSlice), gp, m->p,
-                             sched->start + m->trace->clock - m->p->slice_start);
+                             m->trace->clock - m->p->slice_start, 0, 0, TraceBuf::kA0Ticks);
         to_global(m, gp);
         break;
       }
@@ -1723,6 +1735,9 @@ trace::RunOutcome run_main(Sched& s, void (*main_fn)(G*), void* arg, std::int64_
   m0->fastrand = scenario::rng_for(s.cfg().seed ^ 0x5eed, 1);
   s.tracebufs.push_back(std::make_unique<TraceBuf>());
   m0->trace = s.tracebufs.back().get();
+  m0->trace->tclock = std::make_shared<TraceClock>();
+  m0->trace->mid = m0->id;
+  if (s.opts.tracing) m0->trace->tclock->begin(s.start, TraceClock::tsc_usable());
   s.mcount = 1;
   s.allm_count.store(1, std::memory_order_release);
   M* saved = current_m();
@@ -1747,6 +1762,7 @@ trace::RunOutcome run_main(Sched& s, void (*main_fn)(G*), void* arg, std::int64_
     M* m = s.allm[i].get();
     if (m->has_thread) pthread_join(m->thread, nullptr);
   }
+  if (s.opts.tracing) m0->trace->tclock->end();  // every M is gone: no more stamps
   s.outcome.engine_events = 0;
   for (auto& b : s.tracebufs) s.outcome.engine_events += b->count;
   // Unwind every G still parked or runnable, on m0 (above).

@@ -37,7 +37,7 @@ void entersyscall(std::int64_t dur) {
     // entersyscall_gcwait: give the P to the stopping world right away.
     PStatus s = PStatus::Syscall;
     if (p->status.compare_exchange_strong(s, PStatus::GCStop, std::memory_order_acq_rel)) {
-      trace_event_at(m, now_rel(), EventKind::GoSysBlock, Why::HandoffSTW, 0, static_cast<std::int32_t>(gp->goid),
+      trace_event_at(m, cputicks(), EventKind::GoSysBlock, Why::HandoffSTW, 0, static_cast<std::int32_t>(gp->goid),
                      p->id);
       LockGuard l(sched->lock);
       if (--sched->stopwait == 0) sched->stopnote.wakeup();
@@ -80,7 +80,7 @@ void exitsyscall() {
       p->syscalltick.fetch_add(1, std::memory_order_relaxed);
       gp->status.store(GStatus::Running, std::memory_order_release);
       p->running_g.store(gp, std::memory_order_release);
-      if (tracing_on()) p->slice_start = nanotime();  // only GoPreempt's trace reads it
+      if (tracing_on()) p->slice_start = cputicks();  // only GoPreempt's trace reads it
       // GoSysExit with a P: the G runs on (no GoStart, as the trace rules say).
       trace_event(EventKind::GoSysExit, Why::SysExitIdleP, static_cast<std::uint8_t>(trace::SysExitPath::FastIdleP),
                   gp, p);

@@ -89,7 +89,7 @@ int retake(M* m, std::int64_t now, int* preempted) {
         p->sm_syscallwhen + c.constants.syscall_retake > now)
       continue;
     // Stamp before the CAS: the returning M stamps its GoSysExit after seeing it.
-    std::int64_t ts = now_rel();
+    std::int64_t ts = cputicks();  // trace ticks (tracebuf.h)
     G* sg = p->syscall_g.load(std::memory_order_acquire);
     PStatus expect = PStatus::Syscall;
     if (p->status.compare_exchange_strong(expect, PStatus::Idle, std::memory_order_acq_rel)) {
@@ -205,7 +205,7 @@ void sysmon_main() {
     int preempted = 0;
     int n = retake(m, now, &preempted);
     if (n > 0 || preempted > 0)
-      trace_event_at(m, now_rel(), EventKind::SysmonWake, Why::SysmonTick, 0, -1, -1, delay, idle, 0, -1);
+      trace_event_at(m, cputicks(), EventKind::SysmonWake, Why::SysmonTick, 0, -1, -1, delay, idle, 0, -1);
     if (n > 0) idle = 0;
     else idle++;
   }
