@@ -6,7 +6,8 @@
 // virtual time, on one thread. The things that take time are Ms (threads):
 // an M runs a G's op, runs the scheduler, sits in a syscall, blocks in
 // netpoll, or parks. Each M has at most one pending event in the future-event
-// set (q_, a vector sorted by (time, sequence number), so equal times
+// set (q_, a short vector sorted by (time, sequence number), later events in
+// the heap far_; equal times
 // are processed in the order they were scheduled: the order is total and
 // deterministic). sysmon has its own timeline (who = -1). An event carries the
 // generation of its M; cancelling an M's event (async preemption, an earlier
@@ -95,13 +96,52 @@ Sched::Sched(const scenario::Program& program, trace::TraceSink& sink)
 // with pop_back and takes an event earlier than all others (the common case:
 // the M that just ran continues first) with push_back, both inline; a binary
 // heap paid a sift and a hard-to-predict compare on most events. Insertion
-// elsewhere is a binary search and a short move.
+// elsewhere is a binary search and a short move. With thousands of Ms in
+// syscalls that move would cost O(n) per event, so q_ keeps at most
+// kSortedMax events and the later ones go to far_, a binary heap (O(log n));
+// when q_ runs dry it takes the next kRefill from far_. Either way events
+// come out in (t, seq) order.
+namespace {
+constexpr std::size_t kSortedMax = 64, kRefill = 32;
+struct Later {
+  bool operator()(const QEvent& a, const QEvent& b) const { return a.t != b.t ? a.t > b.t : a.seq > b.seq; }
+};
+}  // namespace
+
 void Sched::push_slow(Nanos t, std::int32_t who, std::uint32_t gen) {
-  // The new event has the largest seq: it goes before (nearer the front
-  // than) every event with t' <= t.
   QEvent e{t, seq_++, who, gen};
+  if (q_.empty()) {
+    if (far_.empty()) {
+      q_.push_back(e);
+      return;
+    }
+    refill();
+  }
+  // e has the largest seq: it is later than q_.front() iff t >= its t.
+  if (!far_.empty() && t >= q_.front().t) {
+    far_.push_back(e);
+    std::push_heap(far_.begin(), far_.end(), Later{});
+    return;
+  }
+  // It goes before (nearer the front than) every event with t' <= t.
   auto pos = std::upper_bound(q_.begin(), q_.end(), t, [](Nanos v, const QEvent& x) { return v >= x.t; });
   q_.insert(pos, e);
+  if (q_.size() > kSortedMax) {
+    // The latest of q_ is earlier than all of far_: it becomes far_'s minimum.
+    far_.push_back(q_.front());
+    std::push_heap(far_.begin(), far_.end(), Later{});
+    q_.erase(q_.begin());
+  }
+}
+
+// q_ is empty: move the earliest events of far_ into it, latest first.
+void Sched::refill() {
+  for (std::size_t i = 0; i < kRefill && !far_.empty(); ++i) {
+    std::pop_heap(far_.begin(), far_.end(), Later{});
+    q_.push_back(far_.back());
+    far_.pop_back();
+  }
+  std::reverse(q_.begin(), q_.end());
 }
 
 void Sched::emit(EventKind k, Why why, std::int32_t g, std::int32_t p, std::int32_t m, std::int64_t a0,
@@ -186,13 +226,15 @@ trace::RunOutcome Sched::run() {
   const std::int64_t max_events = cfg_.limits.max_events;
   while (!done_) {
     QEvent ev;
-    if (!q_.empty()) {
-      ev = q_.back();
-      q_.pop_back();
-    } else {
-      fail(Status::Error, "gosim: internal error: the simulation has no pending events");
-      break;
+    if (q_.empty()) [[unlikely]] {
+      if (far_.empty()) {
+        fail(Status::Error, "gosim: internal error: the simulation has no pending events");
+        break;
+      }
+      refill();
     }
+    ev = q_.back();
+    q_.pop_back();
     M* m = nullptr;
     if (ev.who >= 0) {
       m = &ms_[static_cast<std::size_t>(ev.who)];

@@ -178,7 +178,7 @@ class Sched {
   // The common case inline (nothing pending earlier: the event goes to the
   // register), the heap out of line.
   void push(Nanos t, std::int32_t who, std::uint32_t gen) {
-    if (q_.empty() || t < q_.back().t) {
+    if (!q_.empty() && t < q_.back().t) {
       q_.push_back(QEvent{t, seq_++, who, gen});
       return;
     }
@@ -303,7 +303,12 @@ class Sched {
   std::vector<std::int32_t> pidle_;   // LIFO
   std::vector<std::int32_t> midle_;   // LIFO
   GlobalRunq grunq_;
-  std::vector<QEvent> q_;             // sorted on (t, seq), latest first: the next event is q_.back()
+  // The earliest pending events, sorted on (t, seq), latest first (the next
+  // event is q_.back()); past a few dozen, the later ones wait in far_, a
+  // min-heap, every one of them later than all of q_.
+  std::vector<QEvent> q_;
+  std::vector<QEvent> far_;
+  void refill();
   std::uint64_t seq_ = 0;
   Nanos now_ = 0;
   scenario::Rng rng_;                 // fastrand: steal order, select order
