@@ -238,8 +238,8 @@ std::string Picture::draw() {
       std::string g = M && M->g >= 0 ? fmt::format("G{}'s", M->g) : std::string("the");
       line(out, ink(st_, Ink::Dim) +
                     fmt::format("  P{} stays with M{} until {} syscall returns: syscall hand-off is off, sysmon "
-                                "never retakes it{}",
-                                i, P.m, g, s_.stw ? " (the stop-the-world waits for it)" : "") +
+                                "never retakes it",
+                                i, P.m, g) +
                     reset(st_));
     }
   }

@@ -521,9 +521,22 @@ void SchedState::apply(const trace::Event& e) {
       stw = true;
       stw_kind = static_cast<trace::STWKind>(e.reason);
       stw_since = e.t;
+      // stopTheWorldWithSema: idle Ps leave pidle for _Pgcstop at once
+      // (no event: they had no M to stop).
+      for (PInfo& P : ps) {
+        if (P.status == PStatus::Idle) {
+          P.status = PStatus::GCStop;
+          P.since = e.t;
+        }
+      }
       break;
     case EventKind::STWDone:
       stw = false;
+      // startTheWorldWithSema (procresize): every stopped P without work goes
+      // back to pidle; those with work get an M in the events that follow.
+      for (std::size_t i = 0; i < ps.size(); ++i) {
+        if (ps[i].status == PStatus::GCStop) release_p(static_cast<std::int32_t>(i));
+      }
       break;
     case EventKind::GCMarkAssistStart:
       // gcAssistAlloc: the running G pays its allocation's debt in mark work

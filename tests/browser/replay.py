@@ -416,6 +416,16 @@ class State:
                     self.release_p(M_.p)
                 M_.p = M_.g = -1
                 M_.exited, M_.parked, M_.spinning, M_.in_syscall = True, False, False, False
+        elif kind == "STWStart":
+            # stopTheWorldWithSema: idle Ps go to _Pgcstop at once (no event).
+            for P_ in self.ps:
+                if P_.status == "idle":
+                    P_.status = "gcstop"
+        elif kind == "STWDone":
+            # startTheWorldWithSema: stopped Ps without work go back to pidle.
+            for i, P_ in enumerate(self.ps):
+                if P_.status == "gcstop":
+                    self.release_p(i)
         elif kind == "GCMarkAssistStart":
             if has_g:
                 self.gs[g].assisting = True

@@ -516,8 +516,17 @@
         case K.GCDone:
           this.gc = false; this.gcCycle = a0; this.heapLive = a1;
           break;
-        case K.STWStart: this.stw = true; this.stwKind = r; break;
-        case K.STWDone: this.stw = false; break;
+        case K.STWStart:
+          // stopTheWorldWithSema: idle Ps go to _Pgcstop at once (no event).
+          this.stw = true; this.stwKind = r;
+          for (const P of this.ps) if (P.status === PS.Idle) P.status = PS.GCStop;
+          break;
+        case K.STWDone:
+          // startTheWorldWithSema: stopped Ps without work go back to pidle;
+          // the others get an M in the events that follow.
+          this.stw = false;
+          for (let q = 0; q < this.ps.length; q++) if (this.ps[q].status === PS.GCStop) this.releaseP(q);
+          break;
         case K.GCMarkAssistStart: if (hasG) { this.gAssist[g] = 1; this.gDebt[g] = a0; } break;
         case K.GCMarkAssistDone: if (hasG) this.gAssist[g] = 0; break;
         case K.GCWorkerStart:
