@@ -3,6 +3,7 @@
 // lines, so run_vs_go.sh can put them side by side. A benchmark, never a test.
 //
 // Usage: gosim_rt_anchors [yield|pingpong|spawn|fanout|syscall|tracing ...]
+//        (fanout_p1, fanout_p2: one GOMAXPROCS setting of fanout alone)
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -71,13 +72,20 @@ void spawn_bench() {
   const int n = 1'000'000;
   rt::run(
       [&] {
+        double c0 = bench::process_cpu_ns();
         bench::SpawnResult cold = bench::spawn_park_release(n);
+        double cold_cpu = bench::process_cpu_ns() - c0;
         metric("spawn_p2_ns_per_goroutine", cold.spawn_ns, "ns");
         metric("spawn_p2_rss_bytes_per_goroutine", cold.rss_bytes, "bytes");
         metric("spawn_p2_release_ns_per_goroutine", cold.release_ns, "ns");
+        c0 = bench::process_cpu_ns();
         bench::SpawnResult warm = bench::spawn_park_release(n);
+        double warm_cpu = bench::process_cpu_ns() - c0;
         metric("spawn_p2_warm_ns_per_goroutine", warm.spawn_ns, "ns");
         metric("spawn_p2_warm_release_ns_per_goroutine", warm.release_ns, "ns");
+        // CPU time (user+sys, all threads) of a round (spawn, park, release, exit).
+        metric("spawn_p2_cpu_ns_per_goroutine", cold_cpu / n, "ns");
+        metric("spawn_p2_warm_cpu_ns_per_goroutine", warm_cpu / n, "ns");
       },
       {.procs = 2, .max_wall_time = 10min});
 }
@@ -105,15 +113,17 @@ void fanout_bench(int procs) {
     b = t;
   }
   long want = a, tasks = 2 * b - 1;
-  double el = 0;
+  double el = 0, cpu = 0;
   long got = 0;
   rt::run(
       [&] {
         rt::Chan<long> out(1);
+        double c0 = bench::process_cpu_ns();
         auto t0 = Clock::now();
         rt::go([&] { fib(n, &out); });
         got = *out.recv();
         el = ns_since(t0);
+        cpu = bench::process_cpu_ns() - c0;
       },
       {.procs = procs});
   if (got != want) std::abort();
@@ -121,6 +131,8 @@ void fanout_bench(int procs) {
   metric(pre + "tasks", static_cast<double>(tasks), "tasks");
   metric(pre + "wall_ms", el / 1e6, "ms");
   metric(pre + "tasks_per_s", static_cast<double>(tasks) / (el / 1e9), "tasks/s");
+  // CPU time (user+sys, all threads): less sensitive to other load than wall time.
+  metric(pre + "cpu_ns_per_task", cpu / static_cast<double>(tasks), "ns");
 }
 
 // syscall: thread counts around blocking syscalls (anchors/go/syscall): 32
@@ -248,7 +260,9 @@ int main(int argc, char** argv) {
     else if (p == "fanout") {
       fanout_bench(2);
       fanout_bench(1);
-    } else if (p == "syscall") syscall_bench();
+    } else if (p == "fanout_p2") fanout_bench(2);  // one setting alone (profiling)
+    else if (p == "fanout_p1") fanout_bench(1);
+    else if (p == "syscall") syscall_bench();
     else if (p == "tracing") tracing_bench();
     else if (p == "tracing-untraced" || p == "tracing-traced") {
       // One ping-pong run (for perf stat / perf record), no pairing.

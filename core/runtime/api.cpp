@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <atomic>
+
 #include <thread>
 
 #include "runtime/chan.h"
@@ -27,13 +29,45 @@ void require_goroutine(const char* what) {
   }
 }
 
+// A goroutine's closure as the G holds it (G::closure): the ops, then the
+// callable itself (or, for big ones, a pointer to its heap copy).
+struct ClosureSlot {
+  const detail::ClosureOps* ops;
+  bool heap_slot;  // the slot itself is on the heap (the main goroutine's)
+  alignas(16) unsigned char obj[detail::kClosureInlineBytes];
+};
+static_assert(sizeof(ClosureSlot) <= G::kClosureBytes && alignof(ClosureSlot) <= alignof(G));
+
+void drop_closure(void* p) {
+  auto* c = static_cast<ClosureSlot*>(p);
+  c->ops->destroy(c->obj);
+  if (c->heap_slot) delete c;
+}
+
 void run_function(G* gp) {
-  // Owned by this frame from the start: freed on return and when the G is
-  // unwound at the run's end (GoroutineUnwind); gp->arg is freed by the
+  // Owned by this frame from the start: destroyed on return and when the G is
+  // unwound at the run's end (GoroutineUnwind); gp->arg is dropped by the
   // runtime only for a G that never started.
-  std::unique_ptr<std::function<void()>> f(static_cast<std::function<void()>*>(gp->arg));
+  struct Owner {
+    ClosureSlot* c;
+    ~Owner() { drop_closure(c); }
+  } owner{static_cast<ClosureSlot*>(gp->arg)};
   gp->arg = nullptr;
-  (*f)();
+  owner.c->ops->call(owner.c->obj);
+}
+
+// newproc's init hook: moves the closure into the new G before it is published.
+struct GoCtx {
+  const detail::ClosureOps* ops;
+  void* obj;
+};
+void init_closure(G* gp, void* ctx) {
+  auto* g = static_cast<GoCtx*>(ctx);
+  auto* c = ::new (static_cast<void*>(gp->closure)) ClosureSlot;
+  c->ops = g->ops;
+  c->heap_slot = false;
+  g->ops->relocate(c->obj, g->obj);
+  gp->arg = c;
 }
 
 }  // namespace
@@ -46,9 +80,14 @@ Result run(std::function<void()> main, Options o) {
   ro.tracing = false;
   ro.stack_size = o.stack_size;
   auto s = std::make_unique<Sched>(ro);
-  s->drop_arg = [](void* p) { delete static_cast<std::function<void()>*>(p); };
-  auto* f = new std::function<void()>(std::move(main));
-  trace::RunOutcome out = run_main(*s, run_function, f, -1, 0);
+  s->drop_arg = drop_closure;
+  using MainFn = std::function<void()>;
+  static_assert(detail::closure_fits<MainFn>);
+  auto* c = new ClosureSlot;
+  c->ops = &detail::inline_ops<MainFn>;
+  c->heap_slot = true;
+  ::new (static_cast<void*>(c->obj)) MainFn(std::move(main));
+  trace::RunOutcome out = run_main(*s, run_function, c, -1, 0);
   Result r;
   r.threads_created = s->mcreated;
   switch (out.status) {
@@ -62,10 +101,10 @@ Result run(std::function<void()> main, Options o) {
   return r;
 }
 
-void go(std::function<void()> f) {
+bool detail::go_closure(const ClosureOps* ops, void* obj) {
   require_goroutine("go");
-  auto* fn = new std::function<void()>(std::move(f));
-  if (!newproc(run_function, fn, -1, 0)) delete fn;
+  GoCtx ctx{ops, obj};
+  return newproc(run_function, nullptr, -1, 0, init_closure, &ctx) != nullptr;
 }
 
 void yield() {
@@ -116,11 +155,114 @@ std::int64_t goid() {
 namespace detail {
 
 // A runtime object with its entry in the unwinder's registry (sched.h).
+//
+// Channels with no or a small buffer keep it inline, and their boxes are recycled
+// through a per-thread cache without leaving the registry (like Go's per-P
+// mcache, which makes `make(chan T, n)` a local allocation): a channel's
+// make and its end then cost no malloc/free and no registry lock, whose
+// global list is shared by every thread (a short-lived channel per goroutine
+// is the fan-out pattern). A cached box has no waiters, which is all the
+// unwinder looks for in the registry.
 struct ChanBox {
-  ChanBox(std::size_t elemsize, std::size_t cap) : c(elemsize, cap, -1) {}
+  static constexpr std::size_t kInlineBuf = 64;  // bytes of buffer kept inline
+  ChanBox(std::size_t elemsize, std::size_t cap) : c(elemsize, small(elemsize, cap) ? 0 : cap, -1) {
+    if (small(elemsize, cap)) use_inline(cap);
+  }
+  ~ChanBox() {
+    if (inline_buf) (void)c.buf.release();  // not from new[]
+  }
+  static bool small(std::size_t elemsize, std::size_t cap) {
+    return cap <= kInlineBuf && elemsize <= kInlineBuf && cap * elemsize <= kInlineBuf;
+  }
+  // The Chan's buffer is ours: make(chan T, cap) with Chan's own constructor
+  // (no buffer), then the capacity and the inline buffer.
+  void use_inline(std::size_t cap) {
+    c.dataqsiz = cap;
+    c.buf.reset(buf);
+    inline_buf = true;
+  }
   runtime::Chan c;
   WaitNode node;
+  bool inline_buf = false;
+  ChanBox* next_free = nullptr;  // ChanCache
+  alignas(16) unsigned char buf[kInlineBuf] = {};
 };
+
+// The calling thread's recycled boxes (any goroutine on this M; chan_new and
+// chan_free never switch, so the thread cannot change under them). Boxes
+// made on one thread often end on another (a stolen goroutine): beyond kMax,
+// half of them move to a central list in one batch, where an empty cache
+// takes a batch from (Go's mcache and mcentral). Freed with the thread (an M
+// at the run's end; the caller's thread at exit), the central ones never
+// (still registered, they stay reachable).
+struct ChanBoxList {
+  ChanBox* head = nullptr;
+  int n = 0;
+  void push(ChanBox* b) {
+    b->next_free = head;
+    head = b;
+    n++;
+  }
+  ChanBox* pop() {
+    ChanBox* b = head;
+    if (b != nullptr) {
+      head = b->next_free;
+      b->next_free = nullptr;
+      n--;
+    }
+    return b;
+  }
+};
+struct ChanCentral {
+  Lock lock;
+  ChanBoxList list;
+  std::atomic<int> n{0};  // list.n, for a peek without the lock
+};
+ChanCentral& chan_central() {
+  static ChanCentral* c = new ChanCentral;  // never destroyed: used until exit
+  return *c;
+}
+struct ChanCache {
+  static constexpr int kMax = 128, kBatch = kMax / 2, kCentralMax = 16384;
+  ChanBoxList list;
+  ~ChanCache() {
+    while (ChanBox* b = list.pop())
+      wait_object_retire(&b->node, false, [](void* p) { delete static_cast<ChanBox*>(p); }, b);
+  }
+  ChanBox* get() {
+    if (list.head == nullptr) {
+      ChanCentral& c = chan_central();
+      if (c.n.load(std::memory_order_relaxed) == 0) return nullptr;  // a hint: the lock decides
+      LockGuard l(c.lock);
+      for (int i = 0; i < kBatch; i++) {
+        ChanBox* b = c.list.pop();
+        if (b == nullptr) break;
+        list.push(b);
+      }
+      c.n.store(c.list.n, std::memory_order_relaxed);
+    }
+    return list.pop();
+  }
+  void put(ChanBox* b) {
+    list.push(b);
+    if (list.n < kMax) return;
+    ChanCentral& c = chan_central();
+    {
+      LockGuard l(c.lock);
+      if (c.list.n < kCentralMax) {
+        for (int i = 0; i < kBatch; i++) c.list.push(list.pop());
+        c.n.store(c.list.n, std::memory_order_relaxed);
+        return;
+      }
+    }
+    for (int i = 0; i < kBatch; i++) {  // enough spare boxes: really free these
+      ChanBox* b = list.pop();
+      wait_object_retire(&b->node, false, [](void* p) { delete static_cast<ChanBox*>(p); }, b);
+    }
+  }
+};
+thread_local ChanCache chan_cache;
+
 struct MutexBox {
   runtime::Mutex m;
   WaitNode node;
@@ -131,6 +273,15 @@ struct WaitGroupBox {
 };
 
 runtime::Chan* chan_new(std::size_t elemsize, std::size_t cap, ChanBox** box) {
+  if (ChanBox* b = ChanBox::small(elemsize, cap) ? chan_cache.get() : nullptr) {
+    // A fresh Chan in the same place, still registered (node.obj == &b->c).
+    (void)b->c.buf.release();
+    b->c.~Chan();
+    ::new (static_cast<void*>(&b->c)) runtime::Chan(elemsize, 0, -1);
+    b->use_inline(cap);
+    *box = b;
+    return &b->c;
+  }
   auto* b = new ChanBox(elemsize, cap);
   wait_object_add(&b->node, &b->c);  // for the unwinder (sched.h)
   *box = b;
@@ -141,6 +292,10 @@ void chan_free(ChanBox* b) {
   {
     LockGuard l(b->c.lock);
     waiters = b->c.recvq.first != nullptr || b->c.sendq.first != nullptr;
+  }
+  if (!waiters && b->inline_buf) {
+    chan_cache.put(b);
+    return;
   }
   // With Gs still parked on it (main returned, say), it lives until the run's
   // end, as Go's GC would keep it: they may still touch it.

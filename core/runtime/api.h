@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -97,8 +98,49 @@ struct UnwindAccess {
   [[noreturn]] static void throw_unwind() { throw GoroutineUnwind(); }
 };
 
-// go f(): starts a goroutine.
-void go(std::function<void()> f);
+namespace detail {
+// A goroutine's closure, type-erased: the runtime keeps it in the G itself
+// (G::closure) when it fits, else a pointer to a heap copy (api.cpp).
+struct ClosureOps {
+  void (*call)(void* obj);
+  void (*destroy)(void* obj);
+  void (*relocate)(void* dst, void* src);  // move-constructs at dst from src
+};
+inline constexpr std::size_t kClosureInlineBytes = 48;  // G::closure minus the ops pointer
+template <typename Fn>
+inline constexpr bool closure_fits = sizeof(Fn) <= kClosureInlineBytes && alignof(Fn) <= 16 &&
+                                     std::is_nothrow_move_constructible_v<Fn>;
+template <typename Fn>
+inline constexpr ClosureOps inline_ops = {
+    [](void* o) { (*static_cast<Fn*>(o))(); },
+    [](void* o) { static_cast<Fn*>(o)->~Fn(); },
+    [](void* d, void* s) { ::new (d) Fn(std::move(*static_cast<Fn*>(s))); },
+};
+template <typename Fn>
+inline constexpr ClosureOps heap_ops = {
+    [](void* o) { (**static_cast<Fn**>(o))(); },
+    [](void* o) { delete *static_cast<Fn**>(o); },
+    [](void* d, void* s) { ::new (d) Fn*(*static_cast<Fn**>(s)); },
+};
+// Starts a goroutine running ops->call on a relocated copy of *obj; false if
+// a limit ended the run instead (nothing was relocated).
+bool go_closure(const ClosureOps* ops, void* obj);
+}  // namespace detail
+
+// go f(): starts a goroutine running a copy of f (any callable with no
+// arguments; a lambda's captures are moved into the new G when they fit).
+template <typename F>
+  requires std::is_invocable_v<std::decay_t<F>&>
+void go(F&& f) {
+  using Fn = std::decay_t<F>;
+  if constexpr (detail::closure_fits<Fn>) {
+    Fn tmp(std::forward<F>(f));
+    detail::go_closure(&detail::inline_ops<Fn>, &tmp);
+  } else {
+    Fn* p = new Fn(std::forward<F>(f));
+    if (!detail::go_closure(&detail::heap_ops<Fn>, &p)) delete p;
+  }
+}
 // runtime.Gosched(): yields; the goroutine goes to the global run queue.
 void yield();
 // time.Sleep(d).

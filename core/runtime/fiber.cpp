@@ -26,10 +26,69 @@
 extern "C" {
 // arch/switch_<arch>.S
 void gosim_fiber_switch_raw(void** save_sp, void* load_sp);
-void gosim_fiber_trampoline();
-// Called by the trampoline on the new fiber's stack; never returns.
-[[noreturn]] void gosim_fiber_boot(void* arg, void (*entry)(void*));
+// Called by the boot trampoline on the new fiber's stack; never returns.
+[[noreturn]] void gosim_fiber_boot(void* arg, void (*entry)(void*), std::uint64_t* canary);
+// Below: the first code a new fiber runs (jumped to from its boot frame).
+void gosim_fiber_boot_trampoline();
 }
+
+// The boot trampoline, reached by the switch's jump from a new fiber's boot
+// frame (Fiber::boot, built by init_boot_frame) with entry, arg, the top of
+// the fiber's stack (16-byte aligned) and its canary (or 0) in callee-saved
+// registers. It moves to the fiber's own stack, whose first touch this is,
+// leaves 16 zero bytes at its top (a null return address / frame record for
+// stack scanners) and calls gosim_fiber_boot(arg, entry, canary) with the
+// ABI's alignment. A zero frame pointer and the CFI's undefined return
+// address make debuggers and unwinders stop here. (switch_<arch>.S's
+// gosim_fiber_trampoline expects its frame on the fiber's stack instead.)
+#if defined(__x86_64__)
+// rbx = top, r12 = entry, r13 = arg, r14 = canary.
+asm(R"(
+    .pushsection .text
+    .globl gosim_fiber_boot_trampoline
+    .hidden gosim_fiber_boot_trampoline
+    .type gosim_fiber_boot_trampoline,@function
+    .p2align 4
+gosim_fiber_boot_trampoline:
+    .cfi_startproc
+    .cfi_undefined rip
+    movq %rbx, %rsp
+    pushq $0
+    pushq $0
+    xorl %ebp, %ebp
+    movq %r13, %rdi
+    movq %r12, %rsi
+    movq %r14, %rdx
+    call gosim_fiber_boot@PLT
+    ud2
+    .cfi_endproc
+    .size gosim_fiber_boot_trampoline, .-gosim_fiber_boot_trampoline
+    .popsection
+)");
+#elif defined(__aarch64__)
+// x21 = top, x19 = entry, x20 = arg, x22 = canary.
+asm(R"(
+    .pushsection .text
+    .globl gosim_fiber_boot_trampoline
+    .hidden gosim_fiber_boot_trampoline
+    .type gosim_fiber_boot_trampoline,%function
+    .p2align 4
+gosim_fiber_boot_trampoline:
+    .cfi_startproc
+    .cfi_undefined x30
+    mov sp, x21
+    stp xzr, xzr, [sp, #-16]!
+    mov x29, #0
+    mov x0, x20
+    mov x1, x19
+    mov x2, x22
+    bl gosim_fiber_boot
+    brk #0
+    .cfi_endproc
+    .size gosim_fiber_boot_trampoline, .-gosim_fiber_boot_trampoline
+    .popsection
+)");
+#endif
 
 namespace gosim::runtime {
 
@@ -90,7 +149,38 @@ void fiber_init_thread(Fiber& self) {
 #endif
 }
 
-void fiber_init(Fiber& f, void* stack_lo, std::size_t size, void (*entry)(void*), void* arg) {
+namespace {
+
+// The first frame of a new fiber, in f.boot (see Fiber::boot): the switch
+// pops it and jumps to the boot trampoline above, which moves to `top` on the
+// fiber's stack; gosim_fiber_boot arms `canary` and calls entry(arg).
+void init_boot_frame(Fiber& f, void (*entry)(void*), void* arg, std::uintptr_t top, std::uint64_t* canary) {
+  static_assert(sizeof(Fiber::boot) == GOSIM_FRAME_SIZE);
+  unsigned char* frame = f.boot;
+  std::memset(frame, 0, sizeof f.boot);
+  auto put = [&](int off, std::uint64_t v) { std::memcpy(frame + off, &v, sizeof v); };
+#if defined(__x86_64__)
+  std::uint32_t mxcsr = GOSIM_INIT_MXCSR;
+  std::uint16_t x87cw = GOSIM_INIT_X87CW;
+  std::memcpy(frame + GOSIM_FRAME_MXCSR, &mxcsr, sizeof mxcsr);
+  std::memcpy(frame + GOSIM_FRAME_X87CW, &x87cw, sizeof x87cw);
+  put(GOSIM_FRAME_R12, reinterpret_cast<std::uint64_t>(entry));
+  put(GOSIM_FRAME_R13, reinterpret_cast<std::uint64_t>(arg));
+  put(GOSIM_FRAME_RBX, top);
+  put(GOSIM_FRAME_R14, reinterpret_cast<std::uint64_t>(canary));
+  put(GOSIM_FRAME_PC, reinterpret_cast<std::uint64_t>(&gosim_fiber_boot_trampoline));
+#elif defined(__aarch64__)
+  put(GOSIM_FRAME_X19, reinterpret_cast<std::uint64_t>(entry));
+  put(GOSIM_FRAME_X20, reinterpret_cast<std::uint64_t>(arg));
+  put(GOSIM_FRAME_X21, top);
+  put(GOSIM_FRAME_X22, reinterpret_cast<std::uint64_t>(canary));
+  put(GOSIM_FRAME_X30, reinterpret_cast<std::uint64_t>(&gosim_fiber_boot_trampoline));
+  put(GOSIM_FRAME_FPCR, GOSIM_INIT_FPCR);
+#endif
+  f.sp = frame;
+}
+
+void init_fiber(Fiber& f, void* stack_lo, std::size_t size) {
   f.stack_lo = stack_lo;
   f.stack_size = size;
   f.asan_fake_stack = nullptr;
@@ -104,38 +194,23 @@ void fiber_init(Fiber& f, void* stack_lo, std::size_t size, void (*entry)(void*)
   if (f.tsan_fiber == nullptr || f.is_thread) f.tsan_fiber = __tsan_create_fiber(0);
 #endif
   f.is_thread = false;
-  auto top = (reinterpret_cast<std::uintptr_t>(stack_lo) + size) & ~std::uintptr_t{15};
-#if defined(__x86_64__)
-  // [top-8] = 0: a null "return address" above the trampoline for stack
-  // scanners. [top-24] (== 8 mod 16) holds the trampoline address, so that
-  // after the switch pops it rsp % 16 == 0 in the trampoline.
-  auto* frame = reinterpret_cast<unsigned char*>(top - 24 - (GOSIM_FRAME_SIZE - 8));
-  std::memset(frame, 0, top - reinterpret_cast<std::uintptr_t>(frame));
-  auto put = [&](int off, std::uint64_t v) { std::memcpy(frame + off, &v, sizeof v); };
-  std::uint32_t mxcsr = GOSIM_INIT_MXCSR;
-  std::uint16_t x87cw = GOSIM_INIT_X87CW;
-  std::memcpy(frame + GOSIM_FRAME_MXCSR, &mxcsr, sizeof mxcsr);
-  std::memcpy(frame + GOSIM_FRAME_X87CW, &x87cw, sizeof x87cw);
-  put(GOSIM_FRAME_R12, reinterpret_cast<std::uint64_t>(entry));
-  put(GOSIM_FRAME_R13, reinterpret_cast<std::uint64_t>(arg));
-  put(GOSIM_FRAME_PC, reinterpret_cast<std::uint64_t>(&gosim_fiber_trampoline));
-#elif defined(__aarch64__)
-  // 16 zero bytes at the top (an empty frame record), the frame below.
-  auto* frame = reinterpret_cast<unsigned char*>(top - 16 - GOSIM_FRAME_SIZE);
-  std::memset(frame, 0, top - reinterpret_cast<std::uintptr_t>(frame));
-  auto put = [&](int off, std::uint64_t v) { std::memcpy(frame + off, &v, sizeof v); };
-  put(GOSIM_FRAME_X19, reinterpret_cast<std::uint64_t>(entry));
-  put(GOSIM_FRAME_X20, reinterpret_cast<std::uint64_t>(arg));
-  put(GOSIM_FRAME_X30, reinterpret_cast<std::uint64_t>(&gosim_fiber_trampoline));
-  put(GOSIM_FRAME_FPCR, GOSIM_INIT_FPCR);
-#endif
-  f.sp = frame;
+}
+
+std::uintptr_t stack_top(void* stack_lo, std::size_t size) {
+  return (reinterpret_cast<std::uintptr_t>(stack_lo) + size) & ~std::uintptr_t{15};
+}
+
+}  // namespace
+
+void fiber_init(Fiber& f, void* stack_lo, std::size_t size, void (*entry)(void*), void* arg) {
+  init_fiber(f, stack_lo, size);
+  init_boot_frame(f, entry, arg, stack_top(stack_lo, size), nullptr);
 }
 
 void fiber_init(Fiber& f, const Stack& stack, void (*entry)(void*), void* arg) {
-  fiber_init(f, stack.lo, stack.size, entry, arg);
-  stack_arm_canary(stack);
+  init_fiber(f, stack.lo, stack.size);
   f.canary = stack.canary;
+  init_boot_frame(f, entry, arg, stack_top(stack.lo, stack.size), stack.canary);
   if (stack.owner != nullptr) stack.owner->store(&f.id, std::memory_order_release);
 }
 
@@ -186,11 +261,14 @@ const char* stack_overflow_message(const Fiber& f, char* buf, std::size_t size) 
 
 }  // namespace gosim::runtime
 
-extern "C" [[noreturn]] void gosim_fiber_boot(void* arg, void (*entry)(void*)) {
+extern "C" [[noreturn]] void gosim_fiber_boot(void* arg, void (*entry)(void*), std::uint64_t* canary) {
 #ifdef GOSIM_FIBER_ASAN
   // First entry: finish the switch that started us (no fake stack yet).
   __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);
 #endif
+  // Armed here rather than by fiber_init: it lies in the top page of the
+  // stack below ours, which the creator need not touch either.
+  if (canary != nullptr) __atomic_store_n(canary, gosim::runtime::kStackCanary, __ATOMIC_RELAXED);
   entry(arg);
   std::fprintf(stderr, "gosim: fatal error: a fiber's entry returned (it must end with fiber_exit)\n");
   std::abort();

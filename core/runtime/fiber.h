@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "runtime/arch/frame.h"
+
 namespace gosim::runtime {
 
 struct Stack;
@@ -29,6 +31,13 @@ struct Fiber {
   const std::uint64_t* canary = nullptr;
   std::int64_t id = -1;            // owner's id for error messages (goroutine id)
   bool is_thread = false;          // an OS thread's own stack (fiber_init_thread)
+  // A new fiber's first frame (fiber_init): sp points here until its first
+  // switch-in, whose trampoline moves to the fiber's own stack. So creating a
+  // fiber writes nothing on its stack: the first touch of a lazily committed
+  // stack (a page fault) happens on the thread that first runs it, not on the
+  // creator (Go's newproc writes the new stack; a 2 KiB Go stack shares its
+  // page, ours never do).
+  alignas(16) unsigned char boot[GOSIM_FRAME_SIZE];
 };
 
 // Makes the calling thread's own stack a fiber (an M's g0).
@@ -37,9 +46,11 @@ void fiber_init_thread(Fiber& self);
 // Prepares f to run entry(arg) on [stack_lo, stack_lo + size) at its first
 // switch. entry must never return; it ends with fiber_exit. The stack top is
 // rounded down to 16 bytes; entry starts with the ABI's stack alignment.
+// Touches only f: the stack is first written when f first runs.
 void fiber_init(Fiber& f, void* stack_lo, std::size_t size, void (*entry)(void*), void* arg);
 
-// Same on a pooled stack (stack.h): also arms its overflow canary.
+// Same on a pooled stack (stack.h); its overflow canary is (re)armed when f
+// first runs, before entry.
 void fiber_init(Fiber& f, const Stack& stack, void (*entry)(void*), void* arg);
 
 // Saves the running context into `from` and resumes `to`. Returns when some

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "runtime/fiber.h"
@@ -49,7 +50,7 @@ struct G {
 
   // Entry point: fn(this).
   void (*fn)(G*) = nullptr;
-  void* arg = nullptr;        // API: a heap std::function; scenario: unused
+  void* arg = nullptr;        // API: its closure (api.cpp); scenario: unused
   std::int64_t u0 = 0;        // scenario: function index
   std::int64_t u1 = 0;        // scenario: the argument n
 
@@ -58,6 +59,12 @@ struct G {
   std::int64_t tlast = 0;     // trace: last timestamp used for this G (causal order)
   PollDesc pd;
   bool is_main = false;
+
+  // The API's closure (rt::go), moved in by newproc's init hook when it
+  // fits (api.cpp): like Go's newproc1, which copies the go statement's
+  // function value into the new G, a `go` costs no heap allocation.
+  static constexpr std::size_t kClosureBytes = 64;
+  alignas(16) unsigned char closure[kClosureBytes];
 
   // Unwinding at the run's end (sched.cpp, "Unwinding abandoned goroutines").
   bool started = false;      // gentry ran: the stack holds frames to unwind

@@ -644,7 +644,9 @@ void gentry(void* arg) {
 
 G* malg() {
   auto g = std::make_unique<G>();
-  g->stack = sched->stacks.allocate();
+  // Unarmed: the G's fiber arms the canary when it first runs (fiber_init),
+  // so the creator touches none of a fresh stack's pages.
+  g->stack = sched->stacks.allocate(false);
   G* gp = g.get();
   LockGuard l(sched->glock);
   sched->allg.push_back(std::move(g));
@@ -692,7 +694,7 @@ void gfput(P* p, G* gp) {
 }  // namespace
 
 // newproc: create a G running fn, put it in the creator P's runnext, wakep.
-G* newproc(void (*fn)(G*), void* arg, std::int64_t u0, std::int64_t u1) {
+G* newproc(void (*fn)(G*), void* arg, std::int64_t u0, std::int64_t u1, void (*init)(G*, void*), void* ctx) {
   M* m = getm();
   P* p = m->p;
   std::int64_t live = sched->ngoroutines.fetch_add(1, std::memory_order_acq_rel) + 1;
@@ -726,6 +728,7 @@ G* newproc(void (*fn)(G*), void* arg, std::int64_t u0, std::int64_t u1) {
   gp->unwind = kUnwindNone;
   fiber_init(gp->fiber, gp->stack, gentry, gp);
   gp->fiber.id = gp->goid;
+  if (init) init(gp, ctx);
   G* creator = m->curg;
   trace_event(EventKind::GoCreate, Why::None, 0, gp, p, creator ? creator->goid : -1, u0, u1);
   gp->status.store(GStatus::Runnable, std::memory_order_release);

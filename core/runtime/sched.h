@@ -120,7 +120,10 @@ trace::RunOutcome run_main(Sched& s, void (*main_fn)(G*), void* arg, std::int64_
 void finish_run(trace::RunOutcome::Status status, const std::string& message);
 
 // --- goroutines (sched.cpp) ---
-G* newproc(void (*fn)(G*), void* arg, std::int64_t u0, std::int64_t u1);
+// init(gp, ctx), if given, runs before gp is published (the API moves its
+// closure into gp->closure there).
+G* newproc(void (*fn)(G*), void* arg, std::int64_t u0, std::int64_t u1, void (*init)(G*, void*) = nullptr,
+           void* ctx = nullptr);
 [[noreturn]] void goexit1();
 // gopark: block the current G; unlockf runs on g0 after the switch.
 void gopark(UnlockFn unlockf, void* arg, trace::BlockReason reason, trace::Why why, std::int64_t a0,

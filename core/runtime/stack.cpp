@@ -209,7 +209,7 @@ void StackPool::new_slab_locked() {
   }
 }
 
-Stack StackPool::allocate() {
+Stack StackPool::allocate(bool arm_canary) {
   std::uint32_t slab = 0;
   std::uint32_t slot = 0;
   {
@@ -229,7 +229,7 @@ Stack StackPool::allocate() {
     in_use_++;
   }
   Stack s = make_stack(slab, slot);
-  stack_arm_canary(s);
+  if (arm_canary) stack_arm_canary(s);
   return s;
 }
 

@@ -76,7 +76,10 @@ class StackPool {
   StackPool& operator=(const StackPool&) = delete;
 
   // A stack with its canary armed. Throws std::bad_alloc if mmap fails.
-  Stack allocate();
+  // arm_canary = false touches none of the stack's memory (the canary lies in
+  // the top page of the stack below): a fiber_init'ed fiber arms it when it
+  // first runs, so a fresh stack's pages are first touched by that thread.
+  Stack allocate(bool arm_canary = true);
   // Returns s to the pool (most recently freed stacks are reused first).
   void free(const Stack& s);
   // Returns the pages of every cached stack to the kernel.
