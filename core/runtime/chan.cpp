@@ -168,33 +168,31 @@ void closechan(Chan* c) {
     gopanic("panic: close of closed channel");
   }
   c->closed = true;
-  // Collect every waiter, then ready them outside the lock (the last one
-  // readied ends in runnext, the others in the local queue, as in Go).
-  Sudog* list = nullptr;
+  // Go's closechan: every waiter's G on a list linked through G::schedlink
+  // (free while it waits), readied after the unlock in FIFO order. Walking
+  // the dense Gs, not the Sudogs on the waiters' stacks (a page each), keeps
+  // the walk over the stacks to one pass.
+  G* head = nullptr;
+  G** tail = &head;
+  auto collect = [&](Sudog* sg) {
+    sg->success = false;
+    G* gp = sg->g;
+    gp->param = sg;
+    gp->schedlink = nullptr;
+    *tail = gp;
+    tail = &gp->schedlink;
+  };
   while (Sudog* sg = c->recvq.dequeue()) {
     if (sg->elem && c->elemsize) std::memset(sg->elem, 0, c->elemsize);
-    sg->success = false;
-    sg->next = list;
-    list = sg;
+    collect(sg);
   }
-  while (Sudog* sg = c->sendq.dequeue()) {
-    sg->success = false;
-    sg->next = list;
-    list = sg;
-  }
+  while (Sudog* sg = c->sendq.dequeue()) collect(sg);
   c->lock.unlock();
-  // Readied in FIFO order of collection: reverse the list first.
-  Sudog* rev = nullptr;
-  while (list) {
-    Sudog* n = list->next;
-    list->next = rev;
-    rev = list;
-    list = n;
-  }
-  while (rev) {
-    Sudog* n = rev->next;  // read before goready: the G may run (and its stack change) after
-    ready_partner(rev, Why::WakeChanClose);
-    rev = n;
+  while (head) {
+    G* gp = head;
+    head = gp->schedlink;
+    gp->schedlink = nullptr;
+    goready(gp, Why::WakeChanClose, true);
   }
 }
 
