@@ -17,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "resident_pages.h"
 #include "runtime/api.h"
 #include "runtime/fiber.h"
 #include "runtime/stack.h"
@@ -24,19 +25,10 @@
 namespace rt = gosim::rt;
 using namespace gosim::runtime;
 
+using gosim::test::kPage;
+using gosim::test::resident_pages;
+
 namespace {
-
-const std::size_t kPage = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-
-std::size_t resident_pages(const void* p, std::size_t bytes) {
-  auto start = reinterpret_cast<std::uintptr_t>(p) & ~(kPage - 1);
-  auto end = reinterpret_cast<std::uintptr_t>(p) + bytes;
-  std::vector<unsigned char> vec((end - start + kPage - 1) / kPage);
-  REQUIRE(mincore(reinterpret_cast<void*>(start), end - start, vec.data()) == 0);
-  std::size_t r = 0;
-  for (unsigned char v : vec) r += v & 1;
-  return r;
-}
 
 struct Boot {
   Fiber main, co;

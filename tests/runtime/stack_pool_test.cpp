@@ -9,27 +9,13 @@
 #include <set>
 #include <vector>
 
+#include "resident_pages.h"
 #include "runtime/stack.h"
 
 using namespace gosim::runtime;
 
-namespace {
-
-const std::size_t kPage = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-
-// Resident pages in [p, p + bytes).
-std::size_t resident_pages(const void* p, std::size_t bytes) {
-  auto start = reinterpret_cast<std::uintptr_t>(p) & ~(kPage - 1);
-  auto end = reinterpret_cast<std::uintptr_t>(p) + bytes;
-  std::size_t n = (end - start + kPage - 1) / kPage;
-  std::vector<unsigned char> vec(n);
-  REQUIRE(mincore(reinterpret_cast<void*>(start), end - start, vec.data()) == 0);
-  std::size_t r = 0;
-  for (unsigned char v : vec) r += v & 1;
-  return r;
-}
-
-}  // namespace
+using gosim::test::kPage;
+using gosim::test::resident_pages;
 
 TEST_CASE("stack pool: stacks are disjoint, aligned and canaried") {
   StackPool pool(StackConfig{.stack_size = 32 * 1024, .stacks_per_slab = 8, .guarded_stacks = 4,
