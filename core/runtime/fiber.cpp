@@ -26,69 +26,12 @@
 extern "C" {
 // arch/switch_<arch>.S
 void gosim_fiber_switch_raw(void** save_sp, void* load_sp);
-// Called by the boot trampoline on the new fiber's stack; never returns.
+// Called by gosim_fiber_trampoline on the new fiber's own stack; never returns.
 [[noreturn]] void gosim_fiber_boot(void* arg, void (*entry)(void*), std::uint64_t* canary);
-// Below: the first code a new fiber runs (jumped to from its boot frame).
-void gosim_fiber_boot_trampoline();
+// arch/switch_<arch>.S: the first code a new fiber runs (jumped to from its
+// boot frame, see init_boot_frame).
+void gosim_fiber_trampoline();
 }
-
-// The boot trampoline, reached by the switch's jump from a new fiber's boot
-// frame (Fiber::boot, built by init_boot_frame) with entry, arg, the top of
-// the fiber's stack (16-byte aligned) and its canary (or 0) in callee-saved
-// registers. It moves to the fiber's own stack, whose first touch this is,
-// leaves 16 zero bytes at its top (a null return address / frame record for
-// stack scanners) and calls gosim_fiber_boot(arg, entry, canary) with the
-// ABI's alignment. A zero frame pointer and the CFI's undefined return
-// address make debuggers and unwinders stop here. (switch_<arch>.S's
-// gosim_fiber_trampoline expects its frame on the fiber's stack instead.)
-#if defined(__x86_64__)
-// rbx = top, r12 = entry, r13 = arg, r14 = canary.
-asm(R"(
-    .pushsection .text
-    .globl gosim_fiber_boot_trampoline
-    .hidden gosim_fiber_boot_trampoline
-    .type gosim_fiber_boot_trampoline,@function
-    .p2align 4
-gosim_fiber_boot_trampoline:
-    .cfi_startproc
-    .cfi_undefined rip
-    movq %rbx, %rsp
-    pushq $0
-    pushq $0
-    xorl %ebp, %ebp
-    movq %r13, %rdi
-    movq %r12, %rsi
-    movq %r14, %rdx
-    call gosim_fiber_boot@PLT
-    ud2
-    .cfi_endproc
-    .size gosim_fiber_boot_trampoline, .-gosim_fiber_boot_trampoline
-    .popsection
-)");
-#elif defined(__aarch64__)
-// x21 = top, x19 = entry, x20 = arg, x22 = canary.
-asm(R"(
-    .pushsection .text
-    .globl gosim_fiber_boot_trampoline
-    .hidden gosim_fiber_boot_trampoline
-    .type gosim_fiber_boot_trampoline,%function
-    .p2align 4
-gosim_fiber_boot_trampoline:
-    .cfi_startproc
-    .cfi_undefined x30
-    mov sp, x21
-    stp xzr, xzr, [sp, #-16]!
-    mov x29, #0
-    mov x0, x20
-    mov x1, x19
-    mov x2, x22
-    bl gosim_fiber_boot
-    brk #0
-    .cfi_endproc
-    .size gosim_fiber_boot_trampoline, .-gosim_fiber_boot_trampoline
-    .popsection
-)");
-#endif
 
 namespace gosim::runtime {
 
@@ -168,13 +111,13 @@ void init_boot_frame(Fiber& f, void (*entry)(void*), void* arg, std::uintptr_t t
   put(GOSIM_FRAME_R13, reinterpret_cast<std::uint64_t>(arg));
   put(GOSIM_FRAME_RBX, top);
   put(GOSIM_FRAME_R14, reinterpret_cast<std::uint64_t>(canary));
-  put(GOSIM_FRAME_PC, reinterpret_cast<std::uint64_t>(&gosim_fiber_boot_trampoline));
+  put(GOSIM_FRAME_PC, reinterpret_cast<std::uint64_t>(&gosim_fiber_trampoline));
 #elif defined(__aarch64__)
   put(GOSIM_FRAME_X19, reinterpret_cast<std::uint64_t>(entry));
   put(GOSIM_FRAME_X20, reinterpret_cast<std::uint64_t>(arg));
   put(GOSIM_FRAME_X21, top);
   put(GOSIM_FRAME_X22, reinterpret_cast<std::uint64_t>(canary));
-  put(GOSIM_FRAME_X30, reinterpret_cast<std::uint64_t>(&gosim_fiber_boot_trampoline));
+  put(GOSIM_FRAME_X30, reinterpret_cast<std::uint64_t>(&gosim_fiber_trampoline));
   put(GOSIM_FRAME_FPCR, GOSIM_INIT_FPCR);
 #endif
   f.sp = frame;

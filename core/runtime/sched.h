@@ -203,6 +203,7 @@ void schedule_loop();  // g0's loop; returns when the run ends
 void trace_event(trace::EventKind k, trace::Why why, std::uint8_t reason, G* g, P* p, std::int64_t a0 = 0,
                  std::int64_t a1 = 0, std::int64_t a2 = 0);
 // For events about objects the caller does not own (sysmon's GoSysBlock).
+// t: a cputicks() stamp (tracebuf.h), mapped to ns at the merge.
 void trace_event_at(M* m, std::int64_t t, trace::EventKind k, trace::Why why, std::uint8_t reason,
                     std::int32_t g, std::int32_t p, std::int64_t a0 = 0, std::int64_t a1 = 0,
                     std::int64_t a2 = 0, std::int32_t mid = -2);  // mid -2: m->id

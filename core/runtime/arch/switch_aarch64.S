@@ -64,10 +64,14 @@ gosim_fiber_switch_raw:
     .cfi_endproc
     .size gosim_fiber_switch_raw, .-gosim_fiber_switch_raw
 
-// First code a new fiber runs, reached by the `ret` above with x19 = entry,
-// x20 = arg and sp 16-byte aligned. x29 = 0 ends the frame-record chain (the
-// 16 bytes above sp are a zero frame record too) and the CFI marks the return
-// address undefined, so debuggers and unwinders stop here.
+// First code a new fiber runs, reached by the `ret` above from its boot frame
+// (Fiber::boot, written by init_boot_frame in fiber.cpp, not on the new stack)
+// with x21 = top of the fiber's stack (16-byte aligned), x19 = entry,
+// x20 = arg, x22 = its canary (or 0). It moves to the fiber's own stack, whose
+// first touch this is, pushes a zero frame record and calls
+// gosim_fiber_boot(arg, entry, canary). x29 = 0 ends the frame-record chain
+// and the CFI marks the return address undefined, so debuggers and unwinders
+// stop here.
     .globl gosim_fiber_trampoline
     .hidden gosim_fiber_trampoline
     .type gosim_fiber_trampoline,%function
@@ -75,10 +79,13 @@ gosim_fiber_switch_raw:
 gosim_fiber_trampoline:
     .cfi_startproc
     .cfi_undefined x30
+    mov sp, x21
+    stp xzr, xzr, [sp, #-16]!
     mov x29, #0
     mov x0, x20
     mov x1, x19
-    bl gosim_fiber_boot        // gosim_fiber_boot(arg, entry); never returns
+    mov x2, x22
+    bl gosim_fiber_boot        // gosim_fiber_boot(arg, entry, canary); never returns
     brk #0
     .cfi_endproc
     .size gosim_fiber_trampoline, .-gosim_fiber_trampoline

@@ -7,8 +7,8 @@
 //   so the compiler has already spilled what it needs across this call.
 //
 // Frame of a suspended fiber (Fiber::sp points at +0; see frame.h):
-//   +56  resume address (the return address pushed by `call`, or the
-//        trampoline for a new fiber)
+//   +56  resume address (the return address pushed by `call`, or
+//        gosim_fiber_trampoline in a new fiber's boot frame)
 //   +48  rbp      +40 rbx      +32 r12      +24 r13      +16 r14     +8 r15
 //   +4   x87 control word (fnstcw; 2 bytes + 2 zero bytes of padding)
 //   +0   MXCSR (stmxcsr; only its control bits matter: the status flags,
@@ -80,11 +80,15 @@ gosim_fiber_switch_raw:
     .cfi_endproc
     .size gosim_fiber_switch_raw, .-gosim_fiber_switch_raw
 
-// First code a new fiber runs, reached by the jump above with r12 = entry,
-// r13 = arg and rsp % 16 == 0, so the call below enters
-// gosim_fiber_boot(arg, entry) with the ABI's rsp % 16 == 8. rbp = 0 ends the
-// frame-pointer chain and the CFI marks the return address undefined, so
-// debuggers and unwinders stop here. The word above us on the stack is 0 too.
+// First code a new fiber runs, reached by the jump above from its boot frame
+// (Fiber::boot, written by init_boot_frame in fiber.cpp, not on the new stack)
+// with rbx = top of the fiber's stack (16-byte aligned), r12 = entry,
+// r13 = arg, r14 = its canary (or 0). It moves to the fiber's own stack, whose
+// first touch this is (so the page fault happens on the M that runs the
+// goroutine, not on its creator), leaves 16 zero bytes at its top and calls
+// gosim_fiber_boot(arg, entry, canary) with the ABI's rsp % 16 == 8. rbp = 0
+// ends the frame-pointer chain and the CFI marks the return address
+// undefined, so debuggers and unwinders stop here.
     .globl gosim_fiber_trampoline
     .hidden gosim_fiber_trampoline
     .type gosim_fiber_trampoline,@function
@@ -92,9 +96,13 @@ gosim_fiber_switch_raw:
 gosim_fiber_trampoline:
     .cfi_startproc
     .cfi_undefined rip
+    movq %rbx, %rsp
+    pushq $0
+    pushq $0
     xorl %ebp, %ebp
     movq %r13, %rdi
     movq %r12, %rsi
+    movq %r14, %rdx
     call gosim_fiber_boot@PLT  // never returns
     ud2
     .cfi_endproc
