@@ -195,7 +195,8 @@ int run_bench(const BenchOptions& o) {
         {"tracing", {{"pingpong_untraced_ns", tr.untraced_wall_ns}, {"pingpong_traced_ns", tr.traced_wall_ns},
                      {"pingpong_untraced_cpu_ns", tr.untraced_cpu_ns}, {"pingpong_traced_cpu_ns", tr.traced_cpu_ns},
                      {"overhead", tr.overhead_wall}, {"overhead_cpu", tr.overhead_cpu},
-                     {"events_per_roundtrip", tr.events_per_roundtrip}}},
+                     {"overhead_user", tr.overhead_user}, {"events_per_roundtrip", tr.events_per_roundtrip},
+                     {"merge_ns_per_event", tr.merge_ns_per_event}}},
         {"method",
          "create = create+join (thread) / go+WaitGroup (goroutine); switch = semaphore ping-pong between two "
          "threads / Gosched between two goroutines on one P; memory = RSS growth per parked thread/goroutine; "
@@ -223,9 +224,11 @@ int run_bench(const BenchOptions& o) {
       "  capped by threads-max, pid_max, RLIMIT_NPROC and vm.max_map_count. Nothing was exhausted.\n");
   std::printf(
       "\n  Tracing (real mode) on an unbuffered channel ping-pong, one P: %s untraced, %s traced per\n"
-      "  round trip (%.1f events each): overhead %+.1f%% wall, %+.1f%% CPU (medians of %d alternate runs).\n",
+      "  round trip (%.1f events each): overhead %+.1f%% wall, %+.1f%% CPU, %+.1f%% user CPU (medians of %d\n"
+      "  alternate runs); merging the per-M buffers at the end costs %s per event.\n",
       human_ns(tr.untraced_wall_ns).c_str(), human_ns(tr.traced_wall_ns).c_str(), tr.events_per_roundtrip,
-      tr.overhead_wall * 100, tr.overhead_cpu * 100, o.quick ? 3 : 5);
+      tr.overhead_wall * 100, tr.overhead_cpu * 100, tr.overhead_user * 100, o.quick ? 3 : 5,
+      human_ns(tr.merge_ns_per_event).c_str());
   return kExitOk;
 }
 
