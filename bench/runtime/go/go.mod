@@ -1,0 +1,3 @@
+module gosim/bench/runtime/go
+
+go 1.19
