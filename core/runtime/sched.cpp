@@ -96,8 +96,9 @@ std::int64_t now_rel() { return nanotime() - sched->start; }
 //
 // Stamps (tracebuf.h) are cputicks, mapped to ns at the merge: trace_event
 // reads the clock; trace_event_shared uses the M's latest reading
-// (TraceBuf::clock), which schedule_loop refreshes once per switch. Both then make the stamp nondecreasing in the M's buffer
-// and strictly increasing per G and per P (tlast), which keeps causal order.
+// (TraceBuf::clock), which schedule_loop refreshes once per switch. Both then
+// make the stamp nondecreasing in the M's buffer and strictly increasing per
+// G and per P (tlast), which keeps causal order.
 
 namespace {
 
