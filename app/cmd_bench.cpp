@@ -4,6 +4,7 @@
 // memory; nothing is exhausted). `--json` for machine-readable output.
 #include <pthread.h>
 #include <semaphore.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -83,15 +84,39 @@ double thread_switch_ns(int n) {
   return el / (2.0 * n);
 }
 
+// Resident bytes of the calling thread's stack mapping (mincore).
+long own_stack_resident_bytes() {
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
+  void* lo = nullptr;
+  std::size_t size = 0;
+  pthread_attr_getstack(&attr, &lo, &size);
+  pthread_attr_destroy(&attr);
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  auto start = reinterpret_cast<std::uintptr_t>(lo) & ~(page - 1);
+  std::vector<unsigned char> vec((reinterpret_cast<std::uintptr_t>(lo) + size - start + page - 1) / page);
+  if (mincore(reinterpret_cast<void*>(start), vec.size() * page, vec.data()) != 0) return 0;
+  long n = 0;
+  for (unsigned char v : vec) n += v & 1;
+  return n * static_cast<long>(page);
+}
+
+// Memory per parked thread: the process's RSS growth while n threads wait,
+// but never less than what their own stacks keep resident. The RSS growth
+// also counts what the thread library allocates per thread; the floor holds
+// when the allocator returns other memory meanwhile (it does under ASan,
+// where the growth came out negative).
 double thread_memory_bytes(int n) {
   std::mutex mu;
   std::condition_variable cv;
   bool go = false;
   std::atomic<int> parked{0};
+  std::atomic<long> stacks{0};
   long rss0 = rss_bytes();
   std::vector<std::thread> ts;
   for (int i = 0; i < n; i++)
     ts.emplace_back([&] {
+      stacks += own_stack_resident_bytes();
       std::unique_lock<std::mutex> l(mu);
       parked++;
       cv.wait(l, [&] { return go; });
@@ -104,7 +129,7 @@ double thread_memory_bytes(int n) {
   }
   cv.notify_all();
   for (auto& t : ts) t.join();
-  return static_cast<double>(rss) / n;
+  return static_cast<double>(std::max(rss, stacks.load())) / n;
 }
 
 // --- goroutines ---
@@ -199,7 +224,7 @@ int run_bench(const BenchOptions& o) {
                      {"merge_ns_per_event", tr.merge_ns_per_event}}},
         {"method",
          "create = create+join (thread) / go+WaitGroup (goroutine); switch = semaphore ping-pong between two "
-         "threads / Gosched between two goroutines on one P; memory = RSS growth per parked thread/goroutine; "
+         "threads / Gosched between two goroutines on one P; memory = RSS growth per parked thread/goroutine (for a thread at least its resident stack pages); "
          "max = available memory / memory, capped by threads-max, pid_max, RLIMIT_NPROC, vm.max_map_count/2; "
          "tracing = unbuffered channel ping-pong on one P, untraced and traced alternately, medians, overhead = "
          "median of traced/untraced - 1"},

@@ -21,6 +21,7 @@
 #include "runtime/sysmon.h"
 #include "scenario/program.h"
 #include "scenario/rng.h"
+#include "scenario_shapes.h"
 #include "trace/check.h"
 #include "trace/sink.h"
 
@@ -195,25 +196,8 @@ std::shared_ptr<sc::Scenario> random_scenario(std::uint64_t seed, int procs, int
     }
     worker.ops.push_back(op);
   }
-  sc::Op done;
-  done.kind = sc::OpKind::WgDone;
-  done.target = 0;
-  worker.ops.push_back(done);
-  sc::Function main;
-  main.name = "main";
-  sc::Op add;
-  add.kind = sc::OpKind::WgAdd;
-  add.target = 0;
-  add.count = workers;
-  sc::Op go;
-  go.kind = sc::OpKind::Go;
-  go.target = 1;
-  go.count = workers;
-  sc::Op wait;
-  wait.kind = sc::OpKind::WgWait;
-  wait.target = 0;
-  main.ops = {add, go, wait};
-  s->functions = {main, worker};
+  worker.ops.push_back(gosim::test::wg_done_op());
+  s->functions = {gosim::test::wait_group_main(workers), worker};
   s->entry = 0;
   return s;
 }
@@ -305,24 +289,13 @@ TEST_CASE("stress: a trace stays consistent when main returns while a G runs" * 
     s->config.gomaxprocs = 2;
     s->config.seed = static_cast<std::uint64_t>(i) + 1;
     s->waitgroups = {{"wg", {}}};
-    sc::Function main;
-    main.name = "main";
-    main.ops.resize(3);
-    main.ops[0].kind = sc::OpKind::WgAdd;
-    main.ops[0].target = 0;
-    main.ops[0].count = 1;
-    main.ops[1].kind = sc::OpKind::Go;
-    main.ops[1].target = 1;
-    main.ops[2].kind = sc::OpKind::WgWait;
-    main.ops[2].target = 0;
     sc::Function worker;
     worker.name = "worker";
     worker.ops.resize(2);
-    worker.ops[0].kind = sc::OpKind::WgDone;
-    worker.ops[0].target = 0;
+    worker.ops[0] = gosim::test::wg_done_op();
     worker.ops[1].kind = sc::OpKind::Compute;
     worker.ops[1].dur = sc::DurationSpec::fixed(2'000'000);  // 2 ms: main ends first
-    s->functions = {main, worker};
+    s->functions = {gosim::test::wait_group_main(1), worker};
     s->entry = 0;
     CAPTURE(i);
     TracedRun r = run_traced(s);

@@ -19,6 +19,7 @@
 #include "runtime/run_scenario.h"
 #include "runtime/sysmon.h"
 #include "scenario/program.h"
+#include "scenario_shapes.h"
 #include "trace/sink.h"
 
 namespace rt = gosim::rt;
@@ -167,22 +168,8 @@ TEST_CASE("timers: without work stealing, an idle P's expired timers still run" 
       op.dur = {sc::DurationSpec::Dist::Uniform, 20'000, 400'000};
       worker.ops.push_back(op);
     }
-    sc::Op done;
-    done.kind = sc::OpKind::WgDone;
-    done.target = 0;
-    worker.ops.push_back(done);
-    sc::Function main;
-    main.name = "main";
-    main.ops.resize(3);
-    main.ops[0].kind = sc::OpKind::WgAdd;
-    main.ops[0].target = 0;
-    main.ops[0].count = workers;
-    main.ops[1].kind = sc::OpKind::Go;
-    main.ops[1].target = 1;
-    main.ops[1].count = workers;
-    main.ops[2].kind = sc::OpKind::WgWait;
-    main.ops[2].target = 0;
-    s->functions = {main, worker};
+    worker.ops.push_back(gosim::test::wg_done_op());
+    s->functions = {gosim::test::wait_group_main(workers), worker};
     s->entry = 0;
     sc::Program prog = sc::compile(s);
     gosim::trace::NullSink sink;
