@@ -244,9 +244,10 @@ int run_bench(const BenchOptions& o) {
   std::printf(
       "\n  create: std::thread create+join vs rt::go + WaitGroup.Done; switch: semaphore ping-pong\n"
       "  between two threads vs runtime.Gosched between two goroutines on one P; memory: RSS\n"
-      "  growth per parked thread (plus an 8 MiB virtual stack each) vs per parked goroutine\n"
-      "  (a 64 KiB lazily committed stack each); how many: available memory / memory, threads\n"
-      "  capped by threads-max, pid_max, RLIMIT_NPROC and vm.max_map_count. Nothing was exhausted.\n");
+      "  growth per parked thread, at least its resident stack (plus an 8 MiB virtual stack\n"
+      "  each) vs per parked goroutine (a 64 KiB lazily committed stack each); how many:\n"
+      "  available memory / memory, threads capped by threads-max, pid_max, RLIMIT_NPROC and\n"
+      "  vm.max_map_count. Nothing was exhausted.\n");
   std::printf(
       "\n  Tracing (real mode) on an unbuffered channel ping-pong, one P: %s untraced, %s traced per\n"
       "  round trip (%.1f events each): overhead %+.1f%% wall, %+.1f%% CPU, %+.1f%% user CPU (medians of %d\n"
