@@ -90,12 +90,15 @@ int retake(M* m, std::int64_t now, int* preempted) {
       continue;
     // Stamp before the CAS: the returning M stamps its GoSysExit after seeing it.
     std::int64_t ts = cputicks();  // trace ticks (tracebuf.h)
-    G* sg = p->syscall_g.load(std::memory_order_acquire);
     PStatus expect = PStatus::Syscall;
     if (p->status.compare_exchange_strong(expect, PStatus::Idle, std::memory_order_acq_rel)) {
       // The P may have left and re-entered _Psyscall (another G's syscall)
-      // since ts: stamp after its GoSysCall too. p->tlast is ours to use now
-      // (entersyscall published it with the status we just took).
+      // since we looked: the G is the one in the syscall we just took the P
+      // from, read after the CAS (as Go's traceGoSysBlock reads pp.m.curg
+      // after it; syscall_g cannot change until handoffp gives the P away),
+      // and the stamp is after its GoSysCall too. p->tlast is ours to use
+      // now (entersyscall published it with the status we just took).
+      G* sg = p->syscall_g.load(std::memory_order_acquire);
       if (ts <= p->tlast) ts = p->tlast + 1;
       p->tlast = ts;
       trace_event_at(m, ts, EventKind::GoSysBlock, Why::HandoffRetake, 0, sg ? static_cast<std::int32_t>(sg->goid) : -1,
