@@ -4,7 +4,6 @@
 // memory; nothing is exhausted). `--json` for machine-readable output.
 #include <pthread.h>
 #include <semaphore.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -36,6 +35,7 @@ namespace bench = gosim::runtime::bench;
 using bench::Clock;
 using bench::median_of;
 using bench::ns_since;
+using bench::resident_bytes;
 using bench::rss_bytes;
 
 long read_long_file(const char* path, long fallback) {
@@ -92,13 +92,7 @@ long own_stack_resident_bytes() {
   std::size_t size = 0;
   pthread_attr_getstack(&attr, &lo, &size);
   pthread_attr_destroy(&attr);
-  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  auto start = reinterpret_cast<std::uintptr_t>(lo) & ~(page - 1);
-  std::vector<unsigned char> vec((reinterpret_cast<std::uintptr_t>(lo) + size - start + page - 1) / page);
-  if (mincore(reinterpret_cast<void*>(start), vec.size() * page, vec.data()) != 0) return 0;
-  long n = 0;
-  for (unsigned char v : vec) n += v & 1;
-  return n * static_cast<long>(page);
+  return std::max(resident_bytes(lo, size), 0L);
 }
 
 // Memory per parked thread: the process's RSS growth while n threads wait,

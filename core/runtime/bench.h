@@ -5,7 +5,9 @@
 #pragma once
 
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <algorithm>
@@ -55,6 +57,18 @@ inline long status_kb(const char* key) {
   return 0;
 }
 inline long rss_bytes() { return status_kb("VmRSS") * 1024; }
+
+// Resident bytes of the pages covering [p, p + bytes) (mincore); -1 if the
+// kernel refuses (the range is not mapped).
+inline long resident_bytes(const void* p, std::size_t bytes) {
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  auto start = reinterpret_cast<std::uintptr_t>(p) & ~(page - 1);
+  std::vector<unsigned char> vec((reinterpret_cast<std::uintptr_t>(p) + bytes - start + page - 1) / page);
+  if (mincore(reinterpret_cast<void*>(start), vec.size() * page, vec.data()) != 0) return -1;
+  long n = 0;
+  for (unsigned char v : vec) n += v & 1;
+  return n * static_cast<long>(page);
+}
 
 inline int threads_now() {
   int n = 0;

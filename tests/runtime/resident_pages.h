@@ -3,12 +3,11 @@
 #pragma once
 
 #include <doctest/doctest.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstddef>
-#include <cstdint>
-#include <vector>
+
+#include "runtime/bench.h"
 
 namespace gosim::test {
 
@@ -16,13 +15,9 @@ inline const std::size_t kPage = static_cast<std::size_t>(sysconf(_SC_PAGESIZE))
 
 // Resident pages in [p, p + bytes).
 inline std::size_t resident_pages(const void* p, std::size_t bytes) {
-  auto start = reinterpret_cast<std::uintptr_t>(p) & ~(kPage - 1);
-  auto end = reinterpret_cast<std::uintptr_t>(p) + bytes;
-  std::vector<unsigned char> vec((end - start + kPage - 1) / kPage);
-  REQUIRE(mincore(reinterpret_cast<void*>(start), end - start, vec.data()) == 0);
-  std::size_t r = 0;
-  for (unsigned char v : vec) r += v & 1;
-  return r;
+  long b = runtime::bench::resident_bytes(p, bytes);
+  REQUIRE(b >= 0);
+  return static_cast<std::size_t>(b) / kPage;
 }
 
 }  // namespace gosim::test
