@@ -105,7 +105,7 @@ int retake(M* m, std::int64_t now, int* preempted) {
                      p->id);
       n++;
       p->syscalltick.fetch_add(1, std::memory_order_relaxed);
-      handoffp_from(p, sched->allm_count.load() > 0 ? -1 : -1, trace::HandoffReason::SyscallRetake);
+      handoffp_from(p, -1, trace::HandoffReason::SyscallRetake);  // -1: no M gives it (sysmon took it)
     }
   }
   return n;

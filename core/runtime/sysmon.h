@@ -7,7 +7,8 @@
 namespace gosim::runtime {
 
 struct SysmonDebug {
-  // Start an M for a timer overdue by more than timer_grace (see sysmon.cpp).
+  // Start an M for a timer overdue by more than constants.sysmon_netpoll
+  // (10 ms; see sysmon.cpp).
   // On by default; tests switch it off to see whether the scheduler alone
   // services every timer.
   std::atomic<bool> overdue_timer_startm{true};

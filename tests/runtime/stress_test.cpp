@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "no_timer_net.h"
 #include "process_counts.h"
 #include "runtime/api.h"
 #include "runtime/netpoll.h"
@@ -228,21 +229,10 @@ TracedRun run_traced(const std::shared_ptr<sc::Scenario>& scn) {
 // GOSIM_STRESS_SEED_BASE shifts every seed (to loop the test over new programs by hand).
 void run_random_batch(std::uint64_t first_seed, int runs, std::chrono::steady_clock::duration budget) {
   if (const char* base = std::getenv("GOSIM_STRESS_SEED_BASE")) first_seed += std::strtoull(base, nullptr, 10);
-  // Without sysmon's overdue-timer net (sysmon.h): a lost timer wake-up then
-  // hangs the run until its max_wall_time and fails it, instead of costing
-  // 10 ms. GOSIM_STALL_REPORT_MS=N prints the scheduler's state once a timer
-  // is N ms late with every P idle (hunting lost wake-ups by hand).
+  // Without sysmon's overdue-timer net: a lost timer wake-up then fails the
+  // run instead of costing 10 ms (no_timer_net.h).
+  gosim::test::NoTimerNet no_net;
   auto& dbg = gosim::runtime::sysmon_debug;
-  const bool net = dbg.overdue_timer_startm.exchange(false);
-  if (const char* ms = std::getenv("GOSIM_STALL_REPORT_MS"))
-    dbg.stall_report_ns.store(std::strtoll(ms, nullptr, 10) * 1'000'000);
-  struct Restore {
-    bool net;
-    ~Restore() {
-      gosim::runtime::sysmon_debug.overdue_timer_startm.store(net);
-      gosim::runtime::sysmon_debug.stall_report_ns.store(0);
-    }
-  } restore{net};
   const std::int64_t starts0 = dbg.overdue_timer_starts.load();
   // The baseline is taken after the first run: a sanitizer's own background
   // thread may start during it. A leak per run still shows in the later ones.

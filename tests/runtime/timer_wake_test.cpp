@@ -19,6 +19,7 @@
 #include "runtime/run_scenario.h"
 #include "runtime/sysmon.h"
 #include "scenario/program.h"
+#include "no_timer_net.h"
 #include "scenario_shapes.h"
 #include "trace/sink.h"
 
@@ -35,22 +36,7 @@ constexpr int kScale = 4;  // sanitizers are 5-20x slower
 constexpr int kScale = 1;
 #endif
 
-// Switches sysmon's overdue-timer net off for a scope. GOSIM_STALL_REPORT_MS
-// makes sysmon print the scheduler's state once a timer is that late (to
-// hunt a lost wake-up by hand).
-struct NoTimerNet {
-  bool old;
-  NoTimerNet() : old(grt::sysmon_debug.overdue_timer_startm.exchange(false)) {
-    if (const char* ms = std::getenv("GOSIM_STALL_REPORT_MS"))
-      grt::sysmon_debug.stall_report_ns.store(std::strtoll(ms, nullptr, 10) * 1'000'000);
-  }
-  ~NoTimerNet() {
-    grt::sysmon_debug.overdue_timer_startm.store(old);
-    grt::sysmon_debug.stall_report_ns.store(0);
-  }
-  NoTimerNet(const NoTimerNet&) = delete;
-  NoTimerNet& operator=(const NoTimerNet&) = delete;
-};
+using gosim::test::NoTimerNet;
 
 struct Lateness {
   std::atomic<std::int64_t> fired{0};
