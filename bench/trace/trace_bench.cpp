@@ -40,18 +40,8 @@ const std::vector<Event>& events() {
     while (static_cast<int>(v.size()) < n) {
       std::int32_t p = static_cast<std::int32_t>(rng() % 8);
       auto push = [&](EventKind k, std::int32_t gg, std::int64_t a0, std::int64_t a1, std::uint8_t reason, Why why) {
-        Event e;
-        e.t = t;
+        v.push_back(Event{t, k, reason, why, gg, p, p, a0, a1, 0});
         t += 1 + rng() % 500;
-        e.kind = k;
-        e.g = gg;
-        e.p = p;
-        e.m = p;
-        e.a0 = a0;
-        e.a1 = a1;
-        e.reason = reason;
-        e.why = why;
-        v.push_back(e);
       };
       push(EventKind::GoCreate, g, 1, 1, 0, Why::None);
       push(EventKind::GoStart, g, 0, 0, 0, Why::StartRunnext);

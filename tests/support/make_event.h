@@ -12,18 +12,7 @@ namespace gosim::test {
 inline trace::Event make_event(trace::Nanos t, trace::EventKind kind, std::int32_t g = -1, std::int32_t p = -1,
                                std::int32_t m = -1, std::int64_t a0 = 0, std::int64_t a1 = 0, std::int64_t a2 = 0,
                                trace::Why why = trace::Why::None, std::uint8_t reason = 0) {
-  trace::Event e;
-  e.t = t;
-  e.kind = kind;
-  e.g = g;
-  e.p = p;
-  e.m = m;
-  e.a0 = a0;
-  e.a1 = a1;
-  e.a2 = a2;
-  e.why = why;
-  e.reason = reason;
-  return e;
+  return trace::Event{t, kind, reason, why, g, p, m, a0, a1, a2};
 }
 
 }  // namespace gosim::test
