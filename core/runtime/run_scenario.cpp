@@ -35,6 +35,7 @@ World* world = nullptr;
 void scenario_g(G* gp) {
   const scenario::Program& prog = *world->prog;
   scenario::Cursor c = scenario::start_cursor(prog, static_cast<std::int32_t>(gp->u0), gp->u1);
+  scenario::LoopCounters loops;  // on the goroutine's own stack
   scenario::Rng rng = scenario::rng_for(prog.scenario->config.seed, static_cast<std::uint64_t>(gp->goid));
   std::int64_t value = 0;  // what channels carry
   for (;;) {
@@ -47,7 +48,7 @@ void scenario_g(G* gp) {
       if (sched->exiting.load(std::memory_order_acquire)) park_dead();
       gopreempt();
     }
-    const scenario::Instr* in = scenario::next_effect(prog, c);
+    const scenario::Instr* in = scenario::next_effect(prog, c, &loops);
     if (!in) return;
     using scenario::Code;
     switch (in->code) {

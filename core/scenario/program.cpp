@@ -1,5 +1,6 @@
 #include "scenario/program.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace gosim::scenario {
@@ -11,8 +12,10 @@ class Compiler {
 
   void function(const Function& f) {
     p_.entry_pc.push_back(pc());
+    depth_ = max_depth_ = 0;
     ops(f.ops);
     emit(Code::Return, f.loc);
+    p_.loop_depth.push_back(static_cast<std::uint8_t>(max_depth_));
   }
 
  private:
@@ -36,7 +39,9 @@ class Compiler {
         std::int32_t begin = pc();
         emit(Code::LoopBegin, op.loc).k = op.count;
         std::int32_t body = pc();
+        max_depth_ = std::max(max_depth_, ++depth_);
         ops(op.body);
+        --depth_;
         emit(Code::LoopEnd, op.loc).target = body;
         p_.code[static_cast<std::size_t>(begin)].target = pc();
         return;
@@ -94,6 +99,7 @@ class Compiler {
   }
 
   Program& p_;
+  int depth_ = 0, max_depth_ = 0;  // repeat nesting in the function being compiled
 };
 
 // Effects share their numbering with OpKind so the leaf case above is a cast.
@@ -114,7 +120,7 @@ Program compile(std::shared_ptr<const Scenario> scenario) {
   return p;
 }
 
-const Instr* next_effect(const Program& p, Cursor& c) {
+const Instr* next_effect(const Program& p, Cursor& c, LoopCounters* loops) {
   // fresh[d]: the current iteration of the loop at depth d began during this
   // call. If such an iteration reaches its LoopEnd, it ran no effect; since
   // control flow depends only on n (constant) and inner loop counters (reset
@@ -129,15 +135,15 @@ const Instr* next_effect(const Program& p, Cursor& c) {
         if (in.k <= 0) {
           c.pc = in.target;
         } else {
-          assert(c.loop_depth < kMaxLoopDepth);
+          assert(loops && c.loop_depth < kMaxLoopDepth);
           fresh[c.loop_depth] = true;
-          c.loops[c.loop_depth++] = static_cast<std::uint32_t>(in.k);
+          loops->left[c.loop_depth++] = static_cast<std::uint32_t>(in.k);
           ++c.pc;
         }
         continue;
       case Code::LoopEnd: {
         const int top = c.loop_depth - 1;
-        if (!fresh[top] && --c.loops[top] > 0) {
+        if (!fresh[top] && --loops->left[top] > 0) {
           fresh[top] = true;
           c.pc = in.target;
         } else {

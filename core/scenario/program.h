@@ -1,7 +1,9 @@
 // A scenario compiled to flat code, and the cursor that walks it.
 //
 // Both engines run goroutines the same way: a G holds a Cursor (a pc, its
-// argument n, and a small stack of loop counters); `next_effect` runs the
+// argument n, its repeat depth) and the counters of the repeats it is in
+// (LoopCounters, kept apart so the simulator can keep them out of line for
+// the goroutines whose function has no repeat at all); `next_effect` runs the
 // control instructions (loops, ifs, jumps) and stops at the next op that does
 // something to the scheduler. The engine performs that op (advance virtual
 // time, or spin for real; park on a sim channel, or on a real one) and calls
@@ -60,18 +62,24 @@ struct Program {
   std::vector<std::int32_t> entry_pc;  // per function
   std::vector<SelectTable> selects;
   std::vector<SourceLoc> locs;         // per op, for messages at run time
+  std::vector<std::uint8_t> loop_depth;  // per function: deepest repeat nesting (0: no repeat)
 };
 
 // Compiles a validated scenario. The scenario must satisfy the validator's
 // rules (indices in range, repeat nesting <= kMaxLoopDepth).
 Program compile(std::shared_ptr<const Scenario> scenario);
 
-// Where a goroutine is in its function.
+// Where a goroutine is in its function. 16 bytes: the simulator keeps one in
+// each of up to millions of Gs.
 struct Cursor {
-  std::int32_t pc = 0;
-  std::uint8_t loop_depth = 0;
   std::int64_t n = 0;  // the goroutine's argument
-  std::uint32_t loops[kMaxLoopDepth] = {};
+  std::int32_t pc = 0;
+  std::uint8_t loop_depth = 0;  // repeats it is inside: counters in use
+};
+
+// The iteration counters of the repeats a goroutine is inside, innermost last.
+struct LoopCounters {
+  std::uint32_t left[kMaxLoopDepth] = {};
 };
 
 inline Cursor start_cursor(const Program& p, std::int32_t function, std::int64_t n) {
@@ -82,8 +90,9 @@ inline Cursor start_cursor(const Program& p, std::int32_t function, std::int64_t
 }
 
 // Runs control instructions from c.pc and returns the next effect, leaving
-// c.pc just past it; returns nullptr when the function returns.
-const Instr* next_effect(const Program& p, Cursor& c);
+// c.pc just past it; returns nullptr when the function returns. `loops` may
+// be null only for a function without repeats (Program::loop_depth == 0).
+const Instr* next_effect(const Program& p, Cursor& c, LoopCounters* loops);
 
 // After a Select effect: continue in arm `arm`'s body (or the default body if
 // arm == -1).

@@ -72,7 +72,7 @@ std::int32_t Sched::dequeue(WaitQ& q) {
   G& g = gs_[static_cast<std::size_t>(sd.g)];
   if (sd.arm >= 0) {
     g.resume = Resume::SelectArm;
-    g.select_arm = sd.arm;
+    g.select_arm = sd.arm;  // < kMaxSelectCases
   }
   const std::int32_t gi = sd.g;
   sudog_free(s);

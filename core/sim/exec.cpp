@@ -37,10 +37,10 @@ void Sched::step_g(M& m) {
       return;
     }
   }
-  if (g->left > 0) {
+  if (g->cold >= 0 && cold(*g).left > 0) [[unlikely]] {
     // The rest of a preempted compute op.
-    const Nanos d = g->left;
-    g->left = 0;
+    const Nanos d = cold(*g).left;
+    cold(*g).left = 0;
     g->in_compute = true;
     m.wake_at = now_ + d;
     at(m, m.wake_at, MAct::RunG);
@@ -66,16 +66,18 @@ void Sched::step_g(M& m) {
     case Resume::None:
       break;
   }
-  if (g->go_left > 0) {
+  if (g->cold >= 0 && cold(*g).go_left > 0) {
     const scenario::Instr& in = prog_.code[static_cast<std::size_t>(g->op_pc)];
-    --g->go_left;
+    --cold(*g).go_left;
     newproc(m, *g, in);
     if (done_) return;
     at(m, now_ + costs.spawn, MAct::RunG);
     return;
   }
   for (;;) {
-    const scenario::Instr* in = scenario::next_effect(prog_, g->cur);
+    // Only a G whose function has a repeat has counters (newproc gave it a GCold).
+    const scenario::Instr* in =
+        scenario::next_effect(prog_, g->cur, g->cold >= 0 ? &gcold_[static_cast<std::size_t>(g->cold)].loops : nullptr);
     if (!in) {
       goexit(m);
       return;
@@ -92,7 +94,7 @@ void Sched::step_g(M& m) {
       case Code::Go:
         if (in->k <= 0) continue;
         g->op_pc = static_cast<std::int32_t>(in - prog_.code.data());
-        g->go_left = in->k - 1;
+        if (in->k > 1) cold(*g).go_left = in->k - 1;
         newproc(m, *g, *in);
         if (done_) return;
         at(m, now_ + costs.spawn, MAct::RunG);

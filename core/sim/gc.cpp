@@ -50,7 +50,7 @@ void Sched::gc_alloc(M& m, std::int64_t bytes, bool retain) {
   G& g = gs_[static_cast<std::size_t>(m.curg)];
   heap_live_ += bytes;
   if (retain) {
-    g.retained += bytes;
+    cold(g).retained += bytes;
     heap_retained_ += bytes;
   }
   if (cfg_.mechanisms.gc) {

@@ -211,8 +211,9 @@ trace::RunOutcome Sched::run() {
   gs_.emplace_back();
   G& g = gs_[0];
   g.goid = next_goid_++;
-  g.fn = prog_.scenario->entry;
+  g.fn = static_cast<std::int16_t>(prog_.scenario->entry);
   g.cur = scenario::start_cursor(prog_, g.fn, 0);
+  if (prog_.loop_depth[static_cast<std::size_t>(g.fn)] > 0) g.cold = cold_new();
   g.rng = scenario::rng_for(cfg_.seed, static_cast<std::uint64_t>(g.goid));
   g.status = GStatus::Runnable;
   ++runnable_;
@@ -351,7 +352,7 @@ void Sched::execute(M& m, std::int32_t gi, bool inherit, Why why, Nanos delay) {
   G& g = gs_[static_cast<std::size_t>(gi)];
   if (!inherit) {
     ++p.schedtick;
-    g.since = now_;
+    p.slice_start = now_;
   }
   g.status = GStatus::Running;
   g.m = m.id;
@@ -768,25 +769,22 @@ std::int32_t Sched::newproc(M& m, G& parent_ref, const scenario::Instr& in) {
   // a rep stos and a cursor built on the stack and copied (a store-forwarding
   // stall), a fifth of newproc's time in the fan-out. Same values as
   // G{} with start_cursor().
-  static_assert(sizeof(G) == 136 && sizeof(scenario::Cursor) == 48, "newproc sets every field of G: update it");
+  static_assert(sizeof(G) == 64 && sizeof(scenario::Cursor) == 16, "newproc sets every field of G: update it");
   G& g = *gp;
+  g.cur.n = n;
   g.cur.pc = prog_.entry_pc[static_cast<std::size_t>(in.target)];
   g.cur.loop_depth = 0;
-  g.cur.n = n;
-  std::fill(std::begin(g.cur.loops), std::end(g.cur.loops), 0u);
   g.goid = next_goid_++;
   g.rng = scenario::rng_for(cfg_.seed, static_cast<std::uint64_t>(g.goid));
-  g.left = 0;
-  g.since = 0;
-  g.wait_since = 0;
-  g.retained = 0;
   g.m = -1;
   g.op_pc = -1;
   g.depth = depth;
   g.wait_obj = -1;
-  g.fn = in.target;
   g.wait_seq = seq;
-  g.go_left = 0;
+  // A function with a repeat needs loop counters; others get a GCold only
+  // if they come to need one (cold()).
+  g.cold = prog_.loop_depth[static_cast<std::size_t>(in.target)] > 0 ? cold_new() : -1;
+  g.fn = static_cast<std::int16_t>(in.target);
   g.select_arm = -1;
   g.status = GStatus::Runnable;
   g.wait_reason = 0;
@@ -802,12 +800,30 @@ std::int32_t Sched::newproc(M& m, G& parent_ref, const scenario::Instr& in) {
   return slot;
 }
 
+// A zeroed GCold: from the free list, else a new slot.
+std::int32_t Sched::cold_new() {
+  if (gcold_free_.empty()) {
+    gcold_.emplace_back();
+    return static_cast<std::int32_t>(gcold_.size() - 1);
+  }
+  const std::int32_t c = gcold_free_.back();
+  gcold_free_.pop_back();
+  gcold_[static_cast<std::size_t>(c)] = GCold{};
+  return c;
+}
+
+void Sched::cold_free(G& g) {
+  if (g.cold < 0) return;
+  gcold_free_.push_back(g.cold);
+  g.cold = -1;
+}
+
 // proc.go:goexit1/goexit0.
 void Sched::goexit(M& m) {
   std::int32_t gi = m.curg;
   G& g = gs_[static_cast<std::size_t>(gi)];
   emit(EventKind::GoEnd, Why::GoExit, gi, m.p, m.id);
-  heap_retained_ -= g.retained;
+  if (g.cold >= 0) heap_retained_ -= gcold_[static_cast<std::size_t>(g.cold)].retained;
   if (g.goid == 1) {
     // main returned: the program exits, whatever other goroutines do.
     done_ = true;
@@ -815,6 +831,7 @@ void Sched::goexit(M& m) {
     return;
   }
   g.status = GStatus::Dead;
+  cold_free(g);
   --live_gs_;
   gfree_.push_back(gi);
   m.curg = -1;
@@ -838,7 +855,8 @@ void Sched::gopark(M& m, BlockReason reason, Why why, std::int32_t obj, Nanos un
 void Sched::gopreempt(M& m, PreemptReason reason, Why why) {
   std::int32_t gi = m.curg;
   G& g = gs_[static_cast<std::size_t>(gi)];
-  emit(EventKind::GoPreempt, why, gi, m.p, m.id, now_ - g.since, 0, 0, static_cast<std::uint8_t>(reason));
+  const Nanos ran = now_ - ps_[static_cast<std::size_t>(m.p)].slice_start;  // its slice, even if inherited
+  emit(EventKind::GoPreempt, why, gi, m.p, m.id, ran, 0, 0, static_cast<std::uint8_t>(reason));
   g.status = GStatus::Runnable;
   g.m = -1;
   g.preempt = false;
@@ -865,7 +883,8 @@ void Sched::gosched(M& m) {
 void Sched::goyield(M& m) {
   std::int32_t gi = m.curg;
   G& g = gs_[static_cast<std::size_t>(gi)];
-  emit(EventKind::GoPreempt, Why::None, gi, m.p, m.id, now_ - g.since, 0, 0,
+  const Nanos ran = now_ - ps_[static_cast<std::size_t>(m.p)].slice_start;
+  emit(EventKind::GoPreempt, Why::None, gi, m.p, m.id, ran, 0, 0,
        static_cast<std::uint8_t>(PreemptReason::Yield));
   g.status = GStatus::Runnable;
   g.m = -1;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "scenario/format_limits.h"
 #include "scenario/program.h"
 #include "scenario/rng.h"
 #include "sim/runq.h"
@@ -47,29 +48,42 @@ enum class MAct : std::uint8_t {
 // What a G resumes into after it is woken.
 enum class Resume : std::uint8_t { None, SelectArm, MutexRetry, MutexOwned, GcWait };
 
+// What few Gs need, out of line: a G gets one (G::cold) the first time it
+// needs one of these fields and gives it back when it exits. A million Gs
+// that never loop, get preempted, wait on a mutex, retain memory or spawn
+// then cost 64 bytes each instead of 128: the spawn benchmark's time was a
+// quarter kernel page clearing.
+struct GCold {
+  scenario::LoopCounters loops;  // repeat counters (functions with a repeat get one at newproc)
+  Nanos left = 0;                // compute time left after a preemption
+  Nanos wait_since = 0;          // when it started waiting for a mutex
+  std::int64_t retained = 0;     // bytes of retained allocations
+  std::int64_t go_left = 0;      // Go op: children still to create
+};
+
+// One cache line. Field widths follow the scenario format's bounds
+// (format_limits.h): at most 1,000 functions and 256 select cases.
 struct G {
   scenario::Cursor cur;         // where it is in its function
-  scenario::Rng rng;            // its own random stream (durations)
   std::int64_t goid = 0;        // Go's goroutine id (slots are reused, ids are not)
-  Nanos left = 0;               // compute time left after a preemption
-  Nanos since = 0;              // start of its time slice
-  Nanos wait_since = 0;         // when it started waiting for a mutex
-  std::int64_t retained = 0;    // bytes of retained allocations
+  scenario::Rng rng;            // its own random stream (durations)
   std::int32_t m = -1;          // M running it
   std::int32_t op_pc = -1;      // the op it is in (select, lock, gc, go) or -1
   std::int32_t depth = 0;       // go nesting depth
   std::int32_t wait_obj = -1;   // channel, mutex or wait group it waits on
-  std::int32_t fn = 0;          // function index
   std::uint32_t wait_seq = 0;   // bumped on every wake: older sudogs are stale
-  std::int64_t go_left = 0;     // Go op: children still to create
+  std::int32_t cold = -1;       // its GCold in Sched::gcold_, -1: none
+  std::int16_t fn = 0;          // function index
   std::int16_t select_arm = -1;
   GStatus status = GStatus::Dead;
   std::uint8_t wait_reason = 0;  // trace::BlockReason
   Resume resume = Resume::None;
-  bool preempt = false;          // g.preempt: stop at the next safe point
-  bool panic_closed = false;     // woken by close while sending: panics on resume
-  bool in_compute = false;       // its M's event is the end of a compute op
+  bool preempt : 1 = false;       // g.preempt: stop at the next safe point
+  bool panic_closed : 1 = false;  // woken by close while sending: panics on resume
+  bool in_compute : 1 = false;    // its M's event is the end of a compute op
 };
+static_assert(sizeof(G) == 64, "G is one cache line: put a rarely used field in GCold");
+static_assert(scenario::kMaxFunctions <= INT16_MAX && scenario::kMaxSelectCases <= INT16_MAX);
 
 struct TimerEntry {
   Nanos when;
@@ -83,6 +97,7 @@ struct P {
   std::int32_t m = -1;
   std::uint64_t schedtick = 0;
   std::uint64_t syscalltick = 0;
+  Nanos slice_start = 0;  // when schedtick last moved: the time slice a runnext G inherits
   LocalRunq runq;
   std::vector<TimerEntry> timers;  // min-heap on (when, seq): p.timers
   // sysmon's view (p.sysmontick).
@@ -287,6 +302,14 @@ class Sched {
   void gc_forced(M& m);
   void gc_set_goal();
 
+  // G::cold: the G's out-of-line record, created zeroed on first use.
+  GCold& cold(G& g) {
+    if (g.cold < 0) [[unlikely]] g.cold = cold_new();
+    return gcold_[static_cast<std::size_t>(g.cold)];
+  }
+  std::int32_t cold_new();
+  void cold_free(G& g);
+
   // ---- op interpreter (exec.cpp)
   void step_g(M& m);
   std::string goroutine_dump() const;
@@ -296,7 +319,7 @@ class Sched {
   const scenario::Config& cfg_;
   trace::TraceSink& sink_;
 
-  Slab<G, 14> gs_;                    // G slots (allg), never moved; 2 MiB chunks
+  Slab<G, 15> gs_;                    // G slots (allg), never moved; 2 MiB chunks (huge pages)
   Slab<std::int32_t, 19> gfree_;      // sched.gFree: dead G slots, LIFO (2 MiB chunks, never copied)
   std::vector<P> ps_;
   Slab<M, 8> ms_;  // chunked: references to Ms stay valid when newm adds one
@@ -341,6 +364,8 @@ class Sched {
   std::vector<MutexState> mutexes_;
   std::vector<WaitGroupState> wgs_;
   Slab<Sudog, 17> sudogs_;            // 2 MiB chunks
+  Slab<GCold, 15> gcold_;             // G::cold records, 2 MiB chunks
+  std::vector<std::int32_t> gcold_free_;
   std::int32_t sudog_free_ = -1;      // free sudogs, a LIFO linked through Sudog::next
 
   // GC and stop-the-world

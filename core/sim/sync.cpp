@@ -32,7 +32,7 @@ bool Sched::mutex_lock(M& m, std::int32_t mu, bool retry) {
       x.locked = true;
       return true;
     }
-    if (now_ - g.wait_since > cfg_.constants.mutex_starvation) x.starving = true;
+    if (now_ - cold(g).wait_since > cfg_.constants.mutex_starvation) x.starving = true;
     enqueue(x.q, sudog_new(m.curg, -1, false), /*lifo=*/true);
     ++x.waiters;
     g.resume = Resume::MutexRetry;
@@ -43,7 +43,7 @@ bool Sched::mutex_lock(M& m, std::int32_t mu, bool retry) {
     x.locked = true;
     return true;
   }
-  g.wait_since = now_;
+  cold(g).wait_since = now_;
   enqueue(x.q, sudog_new(m.curg, -1, false));
   ++x.waiters;
   g.resume = Resume::MutexRetry;
@@ -64,7 +64,7 @@ void Sched::mutex_unlock(M& m, std::int32_t mu) {
       --x.waiters;
       G& wg = gs_[static_cast<std::size_t>(w)];
       wg.resume = Resume::MutexOwned;  // ownership handed off: stays locked
-      if (x.waiters == 0 || now_ - wg.wait_since < cfg_.constants.mutex_starvation) x.starving = false;
+      if (x.waiters == 0 || now_ - cold(wg).wait_since < cfg_.constants.mutex_starvation) x.starving = false;
       ready(w, m.curg, Why::WakeMutexHandoff, true, m.p);
       goyield(m);
       return;

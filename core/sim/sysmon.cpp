@@ -129,7 +129,7 @@ void Sched::preemptone(P& p, PreemptReason reason) {
   if (g.status != GStatus::Running && g.status != GStatus::Syscall) return;
   if (g.status == GStatus::Running && g.in_compute && cfg_.mechanisms.preemption &&
       m.status == MStatus::Running && m.act == MAct::RunG) {
-    g.left = m.wake_at - now_;
+    cold(g).left = m.wake_at - now_;
     g.in_compute = false;
     cancel(m);
     gopreempt(m, reason, reason == PreemptReason::STW ? Why::PreemptSTW : Why::PreemptTimeSlice);

@@ -21,9 +21,10 @@ std::vector<std::string> walk(const Program& p, std::int32_t fn, std::int64_t n,
   const Scenario& s = *p.scenario;
   std::vector<std::string> out;
   Cursor c = start_cursor(p, fn, n);
+  LoopCounters loops;
   std::size_t next_arm = 0;
   while (out.size() < limit) {
-    const Instr* in = next_effect(p, c);
+    const Instr* in = next_effect(p, c, &loops);
     if (!in) break;
     switch (in->code) {
       case Code::Compute: out.push_back("compute " + format_duration(in->dur.a)); break;
@@ -63,21 +64,23 @@ TEST_CASE("cursor: straight-line ops in order, then the end") {
   CHECK(p.entry_pc.size() == 1);
   // The cursor stays at the end.
   Cursor c = start_cursor(p, 0, 0);
-  while (next_effect(p, c)) {
+  CHECK(p.loop_depth == std::vector<std::uint8_t>{0});
+  while (next_effect(p, c, nullptr)) {  // no repeat: no counters needed
   }
-  CHECK(next_effect(p, c) == nullptr);
+  CHECK(next_effect(p, c, nullptr) == nullptr);
 }
 
 TEST_CASE("cursor: an empty function returns at once") {
   Program p = compiled(scenario_with(""));
   Cursor c = start_cursor(p, 0, 0);
-  CHECK(next_effect(p, c) == nullptr);
+  CHECK(next_effect(p, c, nullptr) == nullptr);
 }
 
 TEST_CASE("cursor: nested repeat") {
   Program p = compiled(scenario_with(
       R"({"repeat": 2, "do": ["yield", {"repeat": 3, "do": ["gc"]}, {"repeat": 0, "do": ["yield"]}]}, {"compute": "1us"})"));
   CHECK(walk(p, 0, 0) == V{"yield", "gc", "gc", "gc", "yield", "gc", "gc", "gc", "compute 1us"});
+  CHECK(p.loop_depth == std::vector<std::uint8_t>{2});
 }
 
 TEST_CASE("cursor: the deepest allowed loop nest runs every iteration") {
@@ -144,10 +147,10 @@ TEST_CASE("cursor: each instruction knows where its op came from") {
   Program p = compiled("{\"gosim\": 1, \"name\": \"t\", \"description\": \"d\",\n\"functions\": {\"main\": [\n"
                        "  \"yield\",\n  {\"compute\": \"1ms\"}]}}");
   Cursor c = start_cursor(p, 0, 0);
-  const Instr* in = next_effect(p, c);
+  const Instr* in = next_effect(p, c, nullptr);
   REQUIRE(in);
   CHECK(p.locs[static_cast<std::size_t>(in->loc)].line == 3);
-  in = next_effect(p, c);
+  in = next_effect(p, c, nullptr);
   REQUIRE(in);
   CHECK(p.locs[static_cast<std::size_t>(in->loc)].path == "/functions/main/1");
   CHECK(p.locs[static_cast<std::size_t>(in->loc)].line == 4);
@@ -159,4 +162,15 @@ TEST_CASE("cursor: functions have separate entry points") {
   CHECK(walk(p, 1, 0) == V{"gc"});
   CHECK(walk(p, 2, 0) == V{"compute 2us"});
   CHECK(walk(p, 0, 0) == V{"yield"});
+}
+
+TEST_CASE("program: each function's deepest repeat nesting, through ifs and select arms") {
+  // Sibling repeats count once; a repeat inside an if or a select arm counts.
+  Program p = compiled(scenario_with(
+      R"({"repeat": 2, "do": ["yield"]}, {"repeat": 2, "do": ["gc"]})", R"("channels": {"ch": {"capacity": 1}},)",
+      R"("a": [{"if": "n > 0", "then": [{"repeat": 2, "do": [{"repeat": 2, "do": [{"repeat": 2, "do": ["gc"]}]}]}]}],
+         "b": [{"select": [{"recv": "ch", "do": [{"repeat": 3, "do": ["yield"]}]}]}],
+         "c": ["gc"])"));
+  REQUIRE(p.loop_depth.size() == 4);
+  CHECK(p.loop_depth == std::vector<std::uint8_t>{1, 3, 1, 0});
 }

@@ -175,3 +175,70 @@ TEST_SUITE("sim") {
     }
   }
 }
+
+TEST_SUITE("sim") {
+  // proc.go:execute: a G taken from runnext inherits the P's time slice
+  // (schedtick does not move), so sysmon preempts it when the P's slice is
+  // 10ms old, and its GoPreempt tells that slice's length. The model kept the
+  // slice's start in the G: a new G that inherited a slice reported its
+  // length as the time since the run began.
+  TEST_CASE("preemption: a G from runnext reports the P's inherited slice") {
+    Builder b;
+    int main_fn = b.fn("main");
+    int hog = b.fn("hog");
+    int wg = b.wg("wg");
+    // The yield sends main through the global queue: a fresh slice at ~3ms.
+    b.define(main_fn, {compute(3 * kMs), yield(), wg_add(wg, 1), go(hog), wg_wait(wg)});
+    b.define(hog, {compute(50 * kMs), wg_done(wg)});
+    b.config().gomaxprocs = 1;
+    RunResult r = run(b);
+    REQUIRE(r.ok());
+    Nanos slice_start = -1, hog_start = -1;
+    std::int32_t hog_g = -1;
+    bool yielded = false;
+    for (const auto& e : r.events) {
+      if (e.kind == EventKind::GoCreate && e.a1 == hog) hog_g = e.g;
+      if (e.kind == EventKind::GoSched && e.g == 1) yielded = true;
+      if (e.kind == EventKind::GoStart && e.g == 1 && yielded && slice_start < 0) {
+        CHECK(e.why != Why::StartRunnext);  // from the global queue: a new slice
+        slice_start = e.t;
+      }
+      if (e.kind == EventKind::GoStart && e.g == hog_g && hog_start < 0) {
+        CHECK(e.why == Why::StartRunnext);
+        hog_start = e.t;
+      }
+    }
+    REQUIRE(slice_start >= 3 * kMs);
+    REQUIRE(hog_start > slice_start);
+    auto pre = r.of(EventKind::GoPreempt);
+    REQUIRE(!pre.empty());
+    CHECK(pre[0].g == hog_g);
+    CHECK(pre[0].a0 == pre[0].t - slice_start);
+    CHECK(pre[0].a0 <= 2 * b.s.config.constants.force_preempt);
+  }
+
+  // Fields few Gs use live in a record the G takes on first use (GCold) and
+  // gives back at goexit. A record handed to another G must start zeroed:
+  // the 8 MiB the first G retained must not be subtracted again when the
+  // second G (which gets its record) exits, nor counted for the third.
+  TEST_CASE("G records: a reused out-of-line record starts zeroed") {
+    Builder b;
+    int main_fn = b.fn("main");
+    int first = b.fn("first");
+    int second = b.fn("second");
+    int third = b.fn("third");
+    int done = b.wg("done");
+    int never = b.chan("never");
+    b.define(main_fn, {wg_add(done, 1), go(first), wg_wait(done), wg_add(done, 1), go(second), wg_wait(done),
+                       wg_add(done, 1), go(third), wg_wait(done), gc()});
+    b.define(first, {alloc(8 << 20, true), wg_done(done)});
+    b.define(second, {alloc(1 << 20, true), wg_done(done)});
+    b.define(third, {alloc(1 << 20, true), wg_done(done), recv(never)});
+    b.config().gomaxprocs = 1;
+    RunResult r = run(b);
+    REQUIRE(r.ok());
+    auto done_ev = r.of(EventKind::GCDone);
+    REQUIRE(!done_ev.empty());
+    CHECK(done_ev.back().a1 == 1 << 20);  // marked: only the parked third G's retained MiB
+  }
+}
