@@ -55,7 +55,7 @@ const std::array kKeys = {
     ConfigKey{"constants.sysmon_netpoll", ValueType::Duration, 0, kMaxNanos, "sysmon polls the network if nobody has for this long", GOSIM_I64(constants.sysmon_netpoll)},
     ConfigKey{"constants.netpoll_granularity", ValueType::Duration, 1, kMaxNanos, "resolution of a blocking network poll's timeout", GOSIM_I64(constants.netpoll_granularity)},
     ConfigKey{"constants.max_threads", ValueType::Int, 1, 1000000, "most Ms (threads) before the run fails (sched.maxmcount)", GOSIM_I64(constants.max_threads)},
-    ConfigKey{"constants.stw_repreempt", ValueType::Duration, 1000, kMaxNanos, "stop-the-world re-preempts running Ps this often", GOSIM_I64(constants.stw_repreempt)},
+    ConfigKey{"constants.stw_repreempt", ValueType::Duration, 1000, kMaxNanos, "stop-the-world re-preempts running Ps this often (real mode; the simulator never loses a preemption request)", GOSIM_I64(constants.stw_repreempt)},
     ConfigKey{"constants.mutex_starvation", ValueType::Duration, 0, kMaxNanos, "a mutex waiter waiting longer switches the mutex to starvation mode", GOSIM_I64(constants.mutex_starvation)},
 
     ConfigKey{"gc.gogc", ValueType::Int, 1, 100000, "GOGC: heap growth in percent before the next cycle", GOSIM_I64(gc.gogc)},

@@ -389,7 +389,7 @@ Found Sched::find_runnable(M& m, bool* parked) {
     }
     // 2. checkTimers: run this P's expired timers.
     if (!p.timers.empty() && p.timers.front().when <= now_) {
-      check_timers(p, p);
+      delay += check_timers(p, p) * cfg_.costs.timer;
     }
     // 4. GC mark worker (dedicated or fractional).
     if (gc_phase_ == GcPhase::Mark && gc_find_worker(m)) {

@@ -265,7 +265,7 @@ class Sched {
 
   // ---- timers (timers.cpp)
   void addtimer(P& p, std::int32_t g, Nanos when);
-  bool check_timers(P& p, P& run_on);
+  std::int64_t check_timers(P& p, P& run_on);  // timers run; each costs costs.timer
   Nanos earliest_timer() const;
   void wake_netpoller(Nanos when);
 

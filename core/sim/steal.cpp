@@ -5,7 +5,8 @@
 // thief's P) and may take the victim's runnext; if the victim is running, the
 // thief first backs off 3 us (usleep(3) in runqgrab) so the victim can run
 // its runnext itself: find_runnable schedules MAct::StealRunnext for that.
-// Every victim looked at costs costs.steal_attempt of the thief's time.
+// Every victim looked at costs costs.steal_attempt of the thief's time, every
+// timer run costs.timer.
 #include "sim/sched.h"
 
 namespace gosim::sim {
@@ -18,10 +19,11 @@ Found Sched::steal_work(M& m, bool* ran_timers) {
     // No stealing of Gs; other Ps' expired timers still run here, or a sleeper
     // on a busy P could never wake while idle Ms poll in vain.
     for (P& v : ps_) {
-      if (v.id != me.id && !v.timers.empty() && v.timers.front().when <= now_ && check_timers(v, me)) {
+      if (v.id == me.id || v.timers.empty() || v.timers.front().when > now_) continue;
+      if (const std::int64_t ran = check_timers(v, me)) {
         bool inherit = false;
         std::int32_t g = me.runq.get(&inherit);
-        if (g != kNoG) return {g, inherit, inherit ? Why::StartRunnext : Why::StartLocal, 0};
+        if (g != kNoG) return {g, inherit, inherit ? Why::StartRunnext : Why::StartLocal, ran * cfg_.costs.timer};
       }
     }
     return f;
@@ -41,7 +43,8 @@ Found Sched::steal_work(M& m, bool* ran_timers) {
       if (v.id == me.id) continue;
       // Last round: run the victim's expired timers (checkTimers(p2)).
       if (last && !v.timers.empty() && v.timers.front().when <= now_) {
-        if (check_timers(v, me)) {
+        if (const std::int64_t ran = check_timers(v, me)) {
+          delay += ran * cfg_.costs.timer;
           bool inherit = false;
           std::int32_t g = me.runq.get(&inherit);
           if (g != kNoG) {

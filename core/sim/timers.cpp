@@ -25,16 +25,17 @@ void Sched::addtimer(P& p, std::int32_t g, Nanos when) {
 }
 
 // checkTimers(p): run p's expired timers; each readies its G into run_on's
-// runnext (goroutineReady -> goready). Returns whether any ran.
-bool Sched::check_timers(P& p, P& run_on) {
-  bool ran = false;
+// runnext (goroutineReady -> goready). Returns how many ran: the caller's M
+// spends costs.timer on each (runtimer).
+std::int64_t Sched::check_timers(P& p, P& run_on) {
+  std::int64_t ran = 0;
   while (!p.timers.empty() && p.timers.front().when <= now_) {
     std::pop_heap(p.timers.begin(), p.timers.end(), timer_later);
     TimerEntry t = p.timers.back();
     p.timers.pop_back();
     emit(EventKind::TimerFire, Why::TimerExpired, t.g, run_on.id, run_on.m, t.when);
     ready(t.g, kNoG, Why::WakeTimer, true, run_on.id);
-    ran = true;
+    ++ran;
   }
   return ran;
 }

@@ -234,6 +234,7 @@ void SummarySink::event(const Event& e) {
       st.stop_running(e.g, e.t);
       st.runnable(e.g, e.t);
       if (e.kind == EventKind::GoSched) ++s.goscheds;
+      else if (e.reason == static_cast<std::uint8_t>(PreemptReason::Yield)) ++s.yields;  // not a preemption
       else ++s.preemptions;
       break;
     case EventKind::GoUnblock: st.runnable(e.g, e.t); break;
@@ -367,8 +368,8 @@ std::string format_summary(const Summary& s, bool color) {
     }
     row("P utilisation", ps);
   }
-  row("context switches", fmt::format("{} (preemptions {}, Gosched {}, blocks {})", s.context_switches,
-                                      s.preemptions, s.goscheds, s.blocks));
+  row("context switches", fmt::format("{} (preemptions {}, mutex hand-off yields {}, Gosched {}, blocks {})",
+                                      s.context_switches, s.preemptions, s.yields, s.goscheds, s.blocks));
   row("work stealing", fmt::format("{} steals, {} Gs stolen", s.steals, s.stolen_gs));
   row("hand-offs", fmt::format("{}", s.handoffs));
   row("syscalls", fmt::format("{} ({} blocked long enough to lose their P)", s.syscalls, s.syscalls_blocked));
@@ -409,6 +410,7 @@ nlohmann::json summary_to_json(const Summary& s) {
       {"blocks", s.blocks},
       {"context_switches", s.context_switches},
       {"preemptions", s.preemptions},
+      {"yields", s.yields},
       {"goscheds", s.goscheds},
       {"steals", s.steals},
       {"stolen_gs", s.stolen_gs},

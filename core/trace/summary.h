@@ -38,7 +38,8 @@ struct Summary {
   std::int64_t goroutines_left = 0;    // alive at the end (not ended)
   std::int64_t blocks = 0;             // GoBlock events
   std::int64_t context_switches = 0;   // GoStart events
-  std::int64_t preemptions = 0;
+  std::int64_t preemptions = 0;      // GoPreempt by sysmon (TimeSlice) or a stop-the-world (STW)
+  std::int64_t yields = 0;           // GoPreempt reason Yield: a starving mutex's unlocker hands off
   std::int64_t goscheds = 0;
   std::int64_t steals = 0;             // ProcSteal events
   std::int64_t stolen_gs = 0;

@@ -242,3 +242,29 @@ TEST_SUITE("sim") {
     CHECK(done_ev.back().a1 == 1 << 20);  // marked: only the parked third G's retained MiB
   }
 }
+
+TEST_SUITE("sim") {
+  // runtimer: running an expired timer costs the M that runs it (costs.timer).
+  // The config key was accepted but never charged.
+  TEST_CASE("timers: each expired timer run costs costs.timer on the M that runs it") {
+    auto end_time = [](Nanos timer_cost) {
+      Builder b;
+      int main_fn = b.fn("main");
+      int sleeper = b.fn("sleeper");
+      int wg = b.wg("wg");
+      b.define(main_fn, {wg_add(wg, 2), go(sleeper, 2), wg_wait(wg)});
+      b.define(sleeper, {sleep_for(1 * kMs), wg_done(wg)});
+      b.config().gomaxprocs = 1;
+      b.config().costs.timer = timer_cost;
+      RunResult r = run(b);
+      REQUIRE(r.ok());
+      // Both timers expire together and run in one checkTimers, before
+      // either sleeper runs again: everything after is that much later.
+      auto fires = r.of(EventKind::TimerFire);
+      REQUIRE(fires.size() == 2);
+      CHECK(fires[0].t == fires[1].t);
+      return r.outcome.end_time;
+    };
+    CHECK(end_time(5 * kUs) - end_time(0) == 2 * 5 * kUs);
+  }
+}

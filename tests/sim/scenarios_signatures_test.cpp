@@ -678,6 +678,15 @@ TEST_CASE("scenario mutex-starvation: the mutex enters starvation mode after a w
   }
   REQUIRE(!handoffs.empty());
   CHECK(handoffs.front().t >= first_block + run.config().constants.mutex_starvation);
+  // Each hand-off makes the unlocker yield (GoPreempt reason Yield): the
+  // summary counts those apart, not as preemptions.
+  std::int64_t yields = 0;
+  for (const auto& e : run.events(EventKind::GoPreempt)) {
+    yields += e.reason == static_cast<std::uint8_t>(tr::PreemptReason::Yield);
+  }
+  CHECK(yields >= static_cast<std::int64_t>(handoffs.size()) - 1);
+  CHECK(run.summary.yields == yields);
+  CHECK(run.summary.preemptions == run.count(EventKind::GoPreempt) - static_cast<std::size_t>(yields));
 }
 
 TEST_CASE("scenario mutex-starvation: with an unreachable threshold the mutex stays in normal mode") {

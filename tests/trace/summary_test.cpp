@@ -62,6 +62,27 @@ TEST_CASE("summary: the story's metrics follow from their definitions") {
   CHECK(s.mark_assists == 1);
 }
 
+TEST_CASE("summary: a mutex hand-off's yield is not a preemption") {
+  using K = EventKind;
+  auto r = [](PreemptReason x) { return static_cast<std::uint8_t>(x); };
+  Trace t;
+  t.header = story_header();
+  t.events = {ev(0, K::GoCreate, 1, 0, 0, -1),
+              ev(10, K::GoStart, 1, 0, 0),
+              ev(20, K::GoPreempt, 1, 0, 0, 10, 0, 0, r(PreemptReason::Yield)),
+              ev(30, K::GoStart, 1, 0, 0),
+              ev(40, K::GoPreempt, 1, 0, 0, 30, 0, 0, r(PreemptReason::TimeSlice)),
+              ev(50, K::GoStart, 1, 0, 0),
+              ev(60, K::GoPreempt, 1, 0, 0, 50, 0, 0, r(PreemptReason::STW)),
+              ev(70, K::GoStart, 1, 0, 0),
+              ev(80, K::GoEnd, 1, 0, 0)};
+  Summary s = summarize(t);
+  CHECK(s.preemptions == 2);
+  CHECK(s.yields == 1);
+  CHECK(s.sched_latency.count == 4);  // a yield still makes the G wait to run again
+  CHECK(summary_to_json(s)["yields"] == 1);
+}
+
 TEST_CASE("summary: peak alive counts Gs alive at once, not Gs created") {
   using K = EventKind;
   Trace t;
