@@ -362,6 +362,7 @@ std::string format_summary(const Summary& s, bool color) {
     double sum = 0;
     for (double u : s.p_utilisation) sum += u;
     std::string ps = fmt::format("mean {}", percent(sum / static_cast<double>(s.p_utilisation.size())));
+    if (s.gc_cycles > 0) ps += " (running Gs; GC mark workers not counted)";
     for (std::size_t i = 0; i < s.p_utilisation.size(); ++i) {
       if (i % 8 == 0) ps += i == 0 ? "  |" : fmt::format("\n  {:<18}  ", "");
       ps += fmt::format(" P{} {}", i, percent(s.p_utilisation[i]));

@@ -73,3 +73,17 @@ TEST_CASE("sim cli: a limit hit exits 1 naming the key to raise") {
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("--set limits.max_virtual_time=") != std::string::npos);
 }
+
+TEST_CASE("sim cli: the summary keeps mutex hand-off yields apart from preemptions and says what utilisation counts") {
+  auto mutex = run_gosim({"run", source_path("scenarios/mutex-starvation.json"), "--json"});
+  INFO(mutex.err);
+  REQUIRE(mutex.exit_code == 0);
+  auto j = nlohmann::json::parse(mutex.out);
+  REQUIRE(j.contains("yields"));
+  CHECK(j["yields"].get<std::int64_t>() > 0);  // starvation mode hands the lock off
+  auto gc = run_gosim({"run", source_path("scenarios/gc-stw-assist.json")}, 120, {"NO_COLOR=1"});
+  REQUIRE(gc.exit_code == 0);
+  CHECK(gc.out.find("GC mark workers not counted") != std::string::npos);
+  auto hello = run_gosim({"run", source_path("scenarios/hello.json")}, 120, {"NO_COLOR=1"});
+  CHECK(hello.out.find("GC mark workers not counted") == std::string::npos);  // no GC cycle, no note
+}
