@@ -80,6 +80,12 @@ class LocalRunq {
   // Ring length only (what schedtrace prints), without runnext.
   std::int64_t size() const { return static_cast<std::int64_t>(tail_ - head_); }
   std::int32_t runnext() const { return runnext_; }
+  // The engine's counter flush looks only at queues that changed since the
+  // last flush: every change sets `bit` in `*word` (not owned).
+  void watch(std::uint64_t* word, std::uint64_t bit) {
+    dirty_word_ = word;
+    dirty_bit_ = bit;
+  }
   // runqempty: ring empty and no runnext.
   bool empty() const { return head_ == tail_ && runnext_ == kNoG; }
 
@@ -88,6 +94,7 @@ class LocalRunq {
   // cap/2 oldest Gs plus the one being added to the global queue (in order)
   // and returns true.
   bool put(std::int32_t g, bool next, GlobalRunq& global) {
+    changed();
     if (next) {
       std::int32_t old = runnext_;
       runnext_ = g;
@@ -110,11 +117,13 @@ class LocalRunq {
     if (runnext_ != kNoG) {
       std::int32_t g = runnext_;
       runnext_ = kNoG;
+      changed();
       if (inherit_time) *inherit_time = true;
       return g;
     }
     if (inherit_time) *inherit_time = false;
     if (head_ == tail_) return kNoG;
+    changed();
     return ring_[idx(head_++)];
   }
 
@@ -128,10 +137,12 @@ class LocalRunq {
       if (steal_runnext && runnext_ != kNoG) {
         out.push_back(runnext_);
         runnext_ = kNoG;
+        changed();
         return 1;
       }
       return 0;
     }
+    changed();
     for (std::int64_t i = 0; i < n; ++i) out.push_back(ring_[idx(head_++)]);
     return n;
   }
@@ -164,8 +175,14 @@ class LocalRunq {
     return static_cast<std::size_t>(mask_ != 0 ? (i & mask_) : i % ring_.size());
   }
 
+  void changed() {
+    if (dirty_word_) *dirty_word_ |= dirty_bit_;
+  }
+
   std::vector<std::int32_t> ring_;
   std::vector<std::int32_t> scratch_;
+  std::uint64_t* dirty_word_ = nullptr;
+  std::uint64_t dirty_bit_ = 0;
   std::uint64_t mask_ = 0;  // cap - 1 if cap is a power of two, else 0
   std::uint64_t head_ = 0, tail_ = 0;
   std::int32_t runnext_ = kNoG;

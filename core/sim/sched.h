@@ -384,6 +384,7 @@ class Sched {
 
   // counters (coalesced per timestamp)
   std::vector<std::int64_t> last_counter_;   // by CounterId, then LocalRunq per P
+  std::vector<std::uint64_t> runq_changed_;  // bit p: P p's local queue changed since the last flush
   bool counters_dirty_ = false;
 
   // outcome

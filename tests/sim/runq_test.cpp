@@ -264,3 +264,34 @@ TEST_CASE("stealWork: from a ring it steals in the first round and skips idle Ps
   CHECK(p2.runq.size() == 2);
   CHECK(SchedTestAccess::p(*f.s, 0).runq.size() == 1);
 }
+
+TEST_CASE("runq: every change to a watched queue marks it for the counter flush, and nothing else does") {
+  GlobalRunq global;
+  global.ensure(16);
+  LocalRunq victim(4), thief(4);
+  std::uint64_t word = 0;
+  victim.watch(&word, 1u << 3);
+  thief.watch(&word, 1u << 5);
+  auto take = [&] {
+    std::uint64_t w = word;
+    word = 0;
+    return w;
+  };
+  bool inherit = false;
+  CHECK(victim.get(&inherit) == kNoG);  // empty: no change
+  CHECK(take() == 0);
+  victim.put(1, true, global);  // runnext
+  CHECK(take() == 1u << 3);
+  CHECK(victim.get(&inherit) == 1);
+  CHECK(take() == 1u << 3);
+  for (int g = 2; g <= 5; ++g) victim.put(g, false, global);  // ring
+  CHECK(take() == 1u << 3);
+  std::int64_t stolen = 0;
+  CHECK(thief.steal_from(victim, false, &stolen, global) == 3);  // takes 2, 3; runs 3
+  CHECK(take() == ((1u << 3) | (1u << 5)));
+  victim.put(6, false, global);
+  victim.put(7, false, global);
+  victim.put(8, false, global);  // ring full (4, 5, 6, 7): overflow to the global queue
+  CHECK(global.size() > 0);
+  CHECK(take() == 1u << 3);
+}
