@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "trace/human.h"
+#include "trace/id_table.h"
 
 namespace gosim::trace {
 namespace {
@@ -72,7 +73,7 @@ struct SummarySink::State {
   Summary s;         // running totals
   Summary finished;  // what summary() returns
   bool finalised = false;
-  std::unordered_map<std::int32_t, GState> gs;
+  IdTable<GState> gs;  // by goroutine id, the Gs alive
   std::vector<PState> ps;
   std::unordered_map<std::int32_t, Nanos> spinning;  // M -> spin start
   std::int64_t threads_alive = 0;
@@ -99,29 +100,30 @@ struct SummarySink::State {
     if (ps_.g >= 0) stop_on_p(p, t);
     ps_.g = g;
     ps_.since = t;
-    auto it = gs.find(g);
-    if (it != gs.end()) it->second.p = p;
+    if (GState* gst = gs.find(g)) gst->p = p;
   }
 
   void stop_on_p(std::int32_t p, Nanos t) {
     PState& ps_ = p_at(p);
     if (ps_.g < 0) return;
     s.p_busy[static_cast<std::size_t>(p)] += std::max<Nanos>(0, t - ps_.since);
-    auto it = gs.find(ps_.g);
-    if (it != gs.end() && it->second.p == p) it->second.p = -1;
+    GState* running = gs.find(ps_.g);
+    if (running && running->p == p) running->p = -1;
     ps_.g = -1;
   }
 
   // g stopped running (ended, blocked, yielded, entered a syscall).
   void stop_running(std::int32_t g, Nanos t) {
-    auto it = gs.find(g);
-    if (it == gs.end() || it->second.p < 0) return;
-    std::int32_t p = it->second.p;
+    GState* gst = gs.find(g);
+    if (!gst || gst->p < 0) return;
+    std::int32_t p = gst->p;
     if (p_at(p).g == g) stop_on_p(p, t);
-    it->second.p = -1;
+    gst->p = -1;
   }
 
-  void runnable(std::int32_t g, Nanos t) { gs[g].runnable_since = t; }
+  void runnable(std::int32_t g, Nanos t) {
+    if (GState* gst = gs.get(g)) gst->runnable_since = t;
+  }
 
   void add_latency(Nanos v) {
     if (v < 0) v = 0;
@@ -197,7 +199,7 @@ void SummarySink::event(const Event& e) {
   switch (e.kind) {
     case EventKind::GoCreate: {
       ++s.goroutines;
-      if (st.gs.find(e.g) == st.gs.end()) {
+      if (e.g >= 0 && !st.gs.contains(e.g)) {  // ids are never reused
         ++st.alive;
         s.goroutines_peak = std::max(s.goroutines_peak, st.alive);
       }
@@ -206,20 +208,20 @@ void SummarySink::event(const Event& e) {
     }
     case EventKind::GoStart: {
       ++s.context_switches;
-      auto it = st.gs.find(e.g);
-      if (it != st.gs.end() && it->second.runnable_since >= 0) {
-        st.add_latency(e.t - it->second.runnable_since);
-        it->second.runnable_since = -1;
+      GState* gst = st.gs.find(e.g);
+      if (gst && gst->runnable_since >= 0) {
+        st.add_latency(e.t - gst->runnable_since);
+        gst->runnable_since = -1;
       }
       if (p_ok) {
-        if (it == st.gs.end()) st.gs[e.g];  // a G we never saw created (trace began later)
+        if (!gst) st.gs.get(e.g);  // a G we never saw created (trace began later)
         st.start_running(e.g, e.p, e.t);
       }
       break;
     }
     case EventKind::GoEnd: {
       st.stop_running(e.g, e.t);
-      if (st.gs.erase(e.g) > 0) --st.alive;
+      if (st.gs.erase(e.g)) --st.alive;
       break;
     }
     case EventKind::GoStop:
