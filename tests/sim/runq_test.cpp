@@ -2,6 +2,7 @@
 // small hand-built states.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <numeric>
 #include <set>
 
@@ -46,6 +47,19 @@ struct SchedTestAccess {
     return s.steal_work(m, &ran_timers);
   }
   static std::int32_t globrunqget(Sched& s, P& p, std::int64_t max) { return s.globrunqget(p, max); }
+  static G& g(Sched& s, std::int32_t slot) { return s.gs_[static_cast<std::size_t>(slot)]; }
+  // A dead G slot full of junk on the free list (gFree), as a slot looks
+  // after any life.
+  static std::int32_t junk_free_slot(Sched& s) {
+    auto slot = static_cast<std::int32_t>(s.gs_.size());
+    G& g = s.gs_.emplace_back();
+    std::memset(static_cast<void*>(&g), 0xA5, sizeof(G));
+    s.gfree_.push_back(slot);
+    return slot;
+  }
+  static std::int32_t newproc(Sched& s, M& m, std::int32_t parent, const scenario::Instr& in) {
+    return s.newproc(m, s.gs_[static_cast<std::size_t>(parent)], in);
+  }
   static void set_running(Sched& s, int pid, int mid) {
     // Another P owned by another M (so it is not idle).
     auto& pidle = s.pidle_;
@@ -294,4 +308,37 @@ TEST_CASE("runq: every change to a watched queue marks it for the counter flush,
   victim.put(8, false, global);  // ring full (4, 5, 6, 7): overflow to the global queue
   CHECK(global.size() > 0);
   CHECK(take() == 1u << 3);
+}
+
+// newproc writes every field of a G in place instead of assigning a fresh G{}
+// (sched.cpp says why). A slot reused from gFree must come out exactly like a
+// new one: every field but the id, its random stream and the stale-sudog
+// sequence. The structured binding stops compiling when G gains a field.
+TEST_CASE("newproc: a reused G slot is initialised exactly like a fresh one") {
+  Fixture f(2);
+  M& m = SchedTestAccess::m0(*f.s);
+  const std::int32_t parent = SchedTestAccess::new_g(*f.s);
+  scenario::Instr go;
+  go.code = scenario::Code::Go;
+  go.target = 0;
+  go.k = 1;
+  go.arg_k = 3;
+  const std::int32_t fresh = SchedTestAccess::newproc(*f.s, m, parent, go);
+  const std::int32_t junk = SchedTestAccess::junk_free_slot(*f.s);
+  const std::int32_t reused = SchedTestAccess::newproc(*f.s, m, parent, go);
+  REQUIRE(reused == junk);
+  REQUIRE(fresh != reused);
+  auto fields = [](G& g) {
+    auto& [cur, goid, rng, gm, op_pc, depth, wait_obj, wait_seq, cold, fn, select_arm, status, wait_reason, resume,
+           preempt, panic_closed, in_compute] = g;
+    (void)goid, (void)rng, (void)wait_seq;  // per G by design
+    return std::make_tuple(cur.n, cur.pc, cur.loop_depth, gm, op_pc, depth, wait_obj, cold, fn, select_arm, status,
+                           wait_reason, resume, bool(preempt), bool(panic_closed), bool(in_compute));
+  };
+  G& a = SchedTestAccess::g(*f.s, fresh);
+  G& b = SchedTestAccess::g(*f.s, reused);
+  CHECK(fields(a) == fields(b));
+  CHECK(b.goid == a.goid + 1);
+  CHECK(a.cur.n == 3);
+  CHECK(a.status == GStatus::Runnable);
 }
