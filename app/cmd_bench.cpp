@@ -1,7 +1,9 @@
 // gosim bench: "Goroutine vs Thread", measured live on this machine: what it
 // costs to create, switch and keep an OS thread versus a gosim goroutine, and
 // roughly how many of each the machine could hold (estimated from limits and
-// memory; nothing is exhausted). `--json` for machine-readable output.
+// memory; nothing is exhausted); then the simulator's own speed on the
+// workloads of bench/sim (core/sim/throughput.h). `--json` for
+// machine-readable output.
 #include <pthread.h>
 #include <semaphore.h>
 #include <sys/resource.h>
@@ -15,7 +17,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +30,7 @@
 #include "command.h"
 #include "runtime/api.h"
 #include "runtime/bench.h"
+#include "sim/throughput.h"
 
 namespace gosim::app {
 namespace {
@@ -172,6 +177,35 @@ struct BenchOptions {
   bool quick = false;
 };
 
+// One simulator workload: the median events per CPU second of `runs` runs.
+struct SimFigure {
+  std::int64_t goroutines = 0;
+  double events_per_cpu_s = 0;
+  double wall_ms = 0;
+  double bytes_per_live_g = 0;  // spawn only: every G is alive at once
+};
+
+SimFigure sim_figure(int runs, std::int64_t goroutines, const std::function<std::shared_ptr<scenario::Scenario>()>& make,
+                     bool live) {
+  namespace tp = gosim::sim::throughput;
+  SimFigure f;
+  f.goroutines = goroutines;
+  std::vector<double> rates, walls;
+  for (int i = 0; i < runs; ++i) {
+    tp::Measurement m = tp::measure(make());
+    if (!m.ok) throw std::runtime_error("simulator benchmark failed: " + m.message);
+    // Peak-RSS growth is only meaningful for the first run of the process.
+    if (live && i == 0) f.bytes_per_live_g = static_cast<double>(m.max_rss_growth) / static_cast<double>(goroutines);
+    rates.push_back(m.events_per_cpu_s());
+    walls.push_back(m.wall_s * 1e3);
+  }
+  std::sort(rates.begin(), rates.end());
+  std::sort(walls.begin(), walls.end());
+  f.events_per_cpu_s = rates[rates.size() / 2];
+  f.wall_ms = walls[walls.size() / 2];
+  return f;
+}
+
 int run_bench(const BenchOptions& o) {
   const int runs = o.quick ? 1 : 3;
   const int tn = o.quick ? 500 : 2000;
@@ -180,6 +214,16 @@ int run_bench(const BenchOptions& o) {
   const int mem_threads = o.quick ? 100 : 300;
   const int mem_gs = o.quick ? 20000 : 100000;
   const long trace_rts = o.quick ? 100000 : 300000;
+
+  // The simulator first: its bytes per live G come from the growth of the
+  // process's peak RSS, which the runtime measurements below would raise.
+  namespace tp = gosim::sim::throughput;
+  const std::int64_t sim_procs = 2, spawn_n = o.quick ? 100000 : 1000000, fib_n = o.quick ? 20 : 27,
+                     pingpong_n = o.quick ? 100000 : 1000000;
+  SimFigure sim_spawn = sim_figure(runs, spawn_n, [&] { return tp::spawn(spawn_n, sim_procs); }, true);
+  SimFigure sim_fanout =
+      sim_figure(runs, tp::fanout_tasks(fib_n), [&] { return tp::fanout(fib_n, sim_procs); }, false);
+  SimFigure sim_pingpong = sim_figure(runs, 2, [&] { return tp::pingpong(pingpong_n, sim_procs); }, false);
 
   double t_create = median_of(runs, [&] { return thread_create_ns(tn); });
   double g_create = median_of(runs, [&] { return goroutine_create_ns(gn); });
@@ -216,12 +260,23 @@ int run_bench(const BenchOptions& o) {
                      {"overhead", tr.overhead_wall}, {"overhead_cpu", tr.overhead_cpu},
                      {"overhead_user", tr.overhead_user}, {"events_per_roundtrip", tr.events_per_roundtrip},
                      {"merge_ns_per_event", tr.merge_ns_per_event}}},
+        {"simulator",
+         {{"gomaxprocs", sim_procs},
+          {"spawn", {{"goroutines", sim_spawn.goroutines}, {"events_per_cpu_s", sim_spawn.events_per_cpu_s},
+                     {"wall_ms", sim_spawn.wall_ms}, {"bytes_per_live_g", sim_spawn.bytes_per_live_g}}},
+          {"fanout", {{"fib", fib_n}, {"goroutines", sim_fanout.goroutines},
+                      {"events_per_cpu_s", sim_fanout.events_per_cpu_s}, {"wall_ms", sim_fanout.wall_ms}}},
+          {"pingpong", {{"round_trips", pingpong_n}, {"events_per_cpu_s", sim_pingpong.events_per_cpu_s},
+                        {"wall_ms", sim_pingpong.wall_ms}}}}},
         {"method",
          "create = create+join (thread) / go+WaitGroup (goroutine); switch = semaphore ping-pong between two "
          "threads / Gosched between two goroutines on one P; memory = RSS growth per parked thread/goroutine (for a thread at least its resident stack pages); "
          "max = available memory / memory, capped by threads-max, pid_max, RLIMIT_NPROC, vm.max_map_count/2; "
          "tracing = unbuffered channel ping-pong on one P, untraced and traced alternately, medians, overhead = "
-         "median of traced/untraced - 1"},
+         "median of traced/untraced - 1; simulator = the workloads of bench/sim (spawn: every G parked at once, then "
+         "released; fanout: one G per node of a fib tree; pingpong: two Gs on unbuffered channels), engine events "
+         "per CPU second of this process, median of the runs; bytes per live G = peak-RSS growth of the first spawn "
+         "run / goroutines"},
     };
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
@@ -249,6 +304,28 @@ int run_bench(const BenchOptions& o) {
       human_ns(tr.untraced_wall_ns).c_str(), human_ns(tr.traced_wall_ns).c_str(), tr.events_per_roundtrip,
       tr.overhead_wall * 100, tr.overhead_cpu * 100, tr.overhead_user * 100, o.quick ? 3 : 5,
       human_ns(tr.merge_ns_per_event).c_str());
+  auto grouped = [](std::int64_t n) {  // 1,000,000
+    std::string d = std::to_string(n), out;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      if (i > 0 && (d.size() - i) % 3 == 0) out += ',';
+      out += d[i];
+    }
+    return out;
+  };
+  auto rate = [](double r) { return fmt::format("{:.1f} M/s", r / 1e6); };
+  std::printf("\n  Simulator (sim mode, GOMAXPROCS=%lld in the model): engine events per CPU second,\n"
+              "  median of %d run(s)\n",
+              static_cast<long long>(sim_procs), runs);
+  std::printf("    %-44s %10s  %9s wall  %.0f B per live G\n",
+              fmt::format("spawn {} goroutines, all alive at once", grouped(spawn_n)).c_str(),
+              rate(sim_spawn.events_per_cpu_s).c_str(), human_ns(sim_spawn.wall_ms * 1e6).c_str(),
+              sim_spawn.bytes_per_live_g);
+  std::printf("    %-44s %10s  %9s wall\n",
+              fmt::format("fib({}) fan-out, {} goroutines", fib_n, grouped(sim_fanout.goroutines)).c_str(),
+              rate(sim_fanout.events_per_cpu_s).c_str(), human_ns(sim_fanout.wall_ms * 1e6).c_str());
+  std::printf("    %-44s %10s  %9s wall\n",
+              fmt::format("channel ping-pong, {} round trips", grouped(pingpong_n)).c_str(),
+              rate(sim_pingpong.events_per_cpu_s).c_str(), human_ns(sim_pingpong.wall_ms * 1e6).c_str());
   return kExitOk;
 }
 

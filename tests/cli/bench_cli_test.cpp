@@ -49,6 +49,21 @@ TEST_CASE("gosim bench --quick --json measures threads, goroutines and tracing")
     CHECK(std::isfinite(j["tracing"][key].get<double>()));
   }
   CHECK(j["method"].get<std::string>().find("tracing") != std::string::npos);
+  // The simulator's speed on the workloads of bench/sim.
+  for (const char* w : {"/simulator/spawn", "/simulator/fanout", "/simulator/pingpong"}) {
+    check_positive(j, std::string(w) + "/events_per_cpu_s");
+    check_positive(j, std::string(w) + "/wall_ms");
+  }
+  check_positive(j, "/simulator/spawn/bytes_per_live_g");
+  // fib(n)'s tree has 2*fib(n+1)-1 nodes: one goroutine each.
+  const auto fib = j["simulator"]["fanout"]["fib"].get<std::int64_t>();
+  std::int64_t a = 0, b = 1;
+  for (std::int64_t i = 0; i < fib; ++i) {
+    const std::int64_t next = a + b;
+    a = b;
+    b = next;
+  }
+  CHECK(j["simulator"]["fanout"]["goroutines"].get<std::int64_t>() == 2 * b - 1);
 }
 
 TEST_CASE("gosim bench --quick prints the Goroutine vs Thread table") {
@@ -56,7 +71,9 @@ TEST_CASE("gosim bench --quick prints the Goroutine vs Thread table") {
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   for (const char* text : {"Goroutine vs Thread", "OS thread", "gosim goroutine", "create + exit", "switch",
-                           "memory (parked)", "how many fit (est.)", "Tracing (real mode)", "per event"}) {
+                           "memory (parked)", "how many fit (est.)", "Tracing (real mode)", "per event",
+                           "Simulator (sim mode", "spawn 100,000 goroutines, all alive at once", "fan-out",
+                           "channel ping-pong", "B per live G"}) {
     INFO(text);
     CHECK(r.out.find(text) != std::string::npos);
   }
