@@ -168,19 +168,19 @@ void closechan(Chan* c) {
     gopanic("panic: close of closed channel");
   }
   c->closed = true;
-  // Go's closechan: every waiter's G on a list linked through G::schedlink
-  // (free while it waits), readied after the unlock in FIFO order. Walking
-  // the dense Gs, not the Sudogs on the waiters' stacks (a page each), keeps
-  // the walk over the stacks to one pass.
+  // Go's closechan: every receiver, then every sender, pushed on a gList
+  // (a LIFO stack, proc.go gList.push) linked through G::schedlink (free
+  // while it waits), readied after the unlock as they pop: the last sender
+  // first ... the first receiver last (it ends in runnext). Walking the dense
+  // Gs, not the Sudogs on the waiters' stacks (a page each), keeps the walk
+  // over the stacks to one pass.
   G* head = nullptr;
-  G** tail = &head;
   auto collect = [&](Sudog* sg) {
     sg->success = false;
     G* gp = sg->g;
     gp->param = sg;
-    gp->schedlink = nullptr;
-    *tail = gp;
-    tail = &gp->schedlink;
+    gp->schedlink = head;
+    head = gp;
   };
   while (Sudog* sg = c->recvq.dequeue()) {
     if (sg->elem && c->elemsize) std::memset(sg->elem, 0, c->elemsize);
