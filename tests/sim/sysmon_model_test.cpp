@@ -256,10 +256,10 @@ TEST_SUITE("sim") {
     int wg = b.wg("wg");
     b.define(sys, {sys_call(5 * kMs), wg_done(wg)});
     b.define(w, {compute(10 * kMs), wg_done(wg)});
-    // sys goes to the second P and enters its syscall; retake takes that P
-    // (its first syscall: at once) and handoffp starts a spinning M on it
-    // (nmspinning + npidle == 0), which takes w from main's runnext; main then
-    // blocks, leaving its P idle when the syscall returns.
+    // sys is stolen by the second P and enters its syscall; retake takes that
+    // P (its first syscall: at sysmon's first look), which idles until w is
+    // created: wakep starts an M on it that steals w from main's runnext.
+    // main then blocks, leaving P0 idle when the syscall returns.
     b.define(main_fn, {wg_add(wg, 2), go(sys), compute(200 * kUs), go(w), compute(1 * kMs), wg_wait(wg)});
     b.config().gomaxprocs = 2;
     RunResult r = run(b);
