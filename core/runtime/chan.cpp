@@ -168,19 +168,25 @@ void closechan(Chan* c) {
     gopanic("panic: close of closed channel");
   }
   c->closed = true;
-  // Go's closechan: every receiver, then every sender, pushed on a gList
-  // (a LIFO stack, proc.go gList.push) linked through G::schedlink (free
-  // while it waits), readied after the unlock as they pop: the last sender
-  // first ... the first receiver last (it ends in runnext). Walking the dense
-  // Gs, not the Sudogs on the waiters' stacks (a page each), keeps the walk
-  // over the stacks to one pass.
+  // Go's closechan: every waiter's G on a list linked through G::schedlink
+  // (free while it waits), readied after the unlock. Walking the dense Gs,
+  // not the Sudogs on the waiters' stacks (a page each), keeps the walk over
+  // the stacks to one pass. The order differs from Go's on purpose: Go
+  // pushes on a gList (LIFO), readying the last sender first ... the first
+  // receiver last; here receivers then senders are readied FIFO, so the
+  // waiters resume in the order they parked. Go's order (schedlink pushes,
+  // same single pass) made the release of 1M parked goroutines 13-29 %
+  // slower cold (medians of 5-6 alternating A/B pairs: 1153 -> 1489 and
+  // 954 -> 1078 ns per goroutine): the stacks are then resumed in reverse.
   G* head = nullptr;
+  G** tail = &head;
   auto collect = [&](Sudog* sg) {
     sg->success = false;
     G* gp = sg->g;
     gp->param = sg;
-    gp->schedlink = head;
-    head = gp;
+    gp->schedlink = nullptr;
+    *tail = gp;
+    tail = &gp->schedlink;
   };
   while (Sudog* sg = c->recvq.dequeue()) {
     if (sg->elem && c->elemsize) std::memset(sg->elem, 0, c->elemsize);
