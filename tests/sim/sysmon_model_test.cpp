@@ -175,7 +175,7 @@ TEST_SUITE("sim") {
   // 10 ms. Preemptions do not count as work (retake counts only Ps taken from
   // syscalls). SysmonWake is emitted when the delay changes: a0 = the next
   // sleep, a1 = idle rounds so far.
-  TEST_CASE("sysmon: 20 us rounds, doubling after 50 idle rounds, capped at 10 ms") {
+  TEST_CASE("sysmon: 20 us rounds that double after 50 idle rounds up to 10 ms") {
     Builder b;
     int main_fn = b.fn("main");
     b.define(main_fn, {compute(30 * kMs)});
@@ -283,7 +283,7 @@ TEST_SUITE("sim") {
   // proc.go:retake: a P in a syscall whose run queue is empty is left alone
   // while Ms spin or Ps idle, until 10 ms after sysmon first saw that syscall
   // (pd.syscallwhen); then it is taken anyway.
-  TEST_CASE("retake: a syscall P with no work is taken 10 ms after sysmon first saw it, idle Ps or not") {
+  TEST_CASE("retake: a syscall P with no work is taken 10 ms after sysmon first saw it even with idle Ps") {
     Builder b;
     int main_fn = b.fn("main");
     // main's syscall on P0 (not P0's first: os init's came before main).
@@ -336,7 +336,7 @@ TEST_SUITE("sim") {
   // ... but not on P0, where os init made three syscalls before main.main
   // (os.NewFile's fcntl for stdin, stdout and stderr): main's first syscall is
   // new to sysmon, and with an idle P and no work the 10 ms grace keeps it.
-  TEST_CASE("retake: main's first syscall on P0 is not new to Go (os init), so the grace applies") {
+  TEST_CASE("retake: main's first syscall on P0 is not new to Go (os init) and the grace applies") {
     Builder b;
     int main_fn = b.fn("main");
     b.define(main_fn, {sys_call(1 * kMs), sys_call(1 * kMs)});
