@@ -169,9 +169,15 @@ void closechan(Chan* c) {
   }
   c->closed = true;
   // Go's closechan: every waiter's G on a list linked through G::schedlink
-  // (free while it waits), readied after the unlock in FIFO order. Walking
-  // the dense Gs, not the Sudogs on the waiters' stacks (a page each), keeps
-  // the walk over the stacks to one pass.
+  // (free while it waits), readied after the unlock. Walking the dense Gs,
+  // not the Sudogs on the waiters' stacks (a page each), keeps the walk over
+  // the stacks to one pass. The order differs from Go's on purpose: Go
+  // pushes on a gList (LIFO), readying the last sender first ... the first
+  // receiver last; here receivers then senders are readied FIFO, so the
+  // waiters resume in the order they parked. Go's order (schedlink pushes,
+  // same single pass) made the release of 1M parked goroutines 13-29 %
+  // slower cold (medians of 5-6 alternating A/B pairs: 1153 -> 1489 and
+  // 954 -> 1078 ns per goroutine): the stacks are then resumed in reverse.
   G* head = nullptr;
   G** tail = &head;
   auto collect = [&](Sudog* sg) {

@@ -125,15 +125,40 @@ void Sched::closechan(M& m, std::int32_t c) {
     return;
   }
   ch.closed = true;
-  // Every receiver, then every sender, readied in that order. Go collects
-  // them in a glist first (closechan), which here would be a million-entry
-  // vector for nothing: ready() touches no wait queue, so readying each one
-  // as it is dequeued gives the same order.
-  for (std::int32_t g; (g = dequeue(ch.recvq)) >= 0;) ready(g, m.curg, Why::WakeChanClose, true, m.p);
+  // Go's closechan dequeues every receiver, then every sender, pushing each
+  // on a gList (a LIFO stack, proc.go gList.push), and goreadies them as it
+  // pops: the last sender first ... the first receiver last, so the first
+  // receiver ends in runnext. Here, without a million-entry list: reverse
+  // both queues in place, then ready the senders, then the receivers. A
+  // select G waiting on both queues of this channel must still come out as a
+  // receiver (Go dequeues recvq first, and its selectDone CAS makes the
+  // sendq sudog stale): reversing recvq claims each live select sudog, which
+  // takes its G's next wait_seq so that the G's other sudogs go stale. Plain
+  // sudogs are not looked at beyond their link: a million parked receivers
+  // cost one pass over their sudogs.
+  auto reverse = [this](WaitQ& q, bool claim) {
+    std::int32_t prev = -1;
+    q.tail = q.head;
+    for (std::int32_t s = q.head; s >= 0;) {
+      Sudog& sd = sudogs_[static_cast<std::size_t>(s)];
+      if (claim && sd.arm >= 0) {
+        G& g = gs_[static_cast<std::size_t>(sd.g)];
+        if (g.status == GStatus::Waiting && g.wait_seq == sd.seq) sd.seq = ++g.wait_seq;
+      }
+      const std::int32_t next = sd.next;
+      sd.next = prev;
+      prev = s;
+      s = next;
+    }
+    q.head = prev;
+  };
+  reverse(ch.recvq, true);
+  reverse(ch.sendq, false);
   for (std::int32_t g; (g = dequeue(ch.sendq)) >= 0;) {
     gs_[static_cast<std::size_t>(g)].panic_closed = true;
     ready(g, m.curg, Why::WakeChanClose, true, m.p);
   }
+  for (std::int32_t g; (g = dequeue(ch.recvq)) >= 0;) ready(g, m.curg, Why::WakeChanClose, true, m.p);
 }
 
 // selectgo: poll the cases in a random order; the first ready one wins.

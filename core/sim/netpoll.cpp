@@ -8,9 +8,10 @@
 // blocked in netpoll (lastpoll_ == 0), which returns as soon as a descriptor
 // is ready or when its timeout expires (timeouts have 1 ms granularity:
 // under 1 ms rounds up to 1 ms, above rounds down). One poll returns at most
-// 128 Gs. As in Go 1.19, netpollWaiters is never decremented when netpoll
-// readies a G (golang/go#33624), so after the first network wait every
-// findRunnable that gets that far pays for a non-blocking poll.
+// 128 Gs, the last-ready first (netpollready pushes on a gList). As in Go
+// 1.19, netpollWaiters is never decremented when netpoll readies a G
+// (golang/go#33624), so after the first network wait every findRunnable
+// that gets that far pays for a non-blocking poll.
 #include <algorithm>
 
 #include "sim/sched.h"
@@ -39,13 +40,18 @@ void Sched::netwait(M& m, Nanos d) {
 
 Nanos Sched::next_net_ready() const { return netq_.empty() ? kForever : netq_.front().when; }
 
-// netpoll(0): the Gs whose descriptors are ready now (at most 128).
+// netpoll(0): the Gs whose descriptors are ready now (at most 128), in Go's
+// order: epoll_wait reports descriptors in the order they became ready and
+// netpoll_epoll.go:netpoll calls netpollready for each, which pushes the G
+// on toRun, a gList (LIFO): the list starts with the last-ready G.
+// findRunnable runs the head and injectglist keeps the order of the rest.
 void Sched::netpoll(std::vector<std::int32_t>& out, std::int32_t m) {
   while (!netq_.empty() && netq_.front().when <= now_ && out.size() < kNetpollMax) {
     std::pop_heap(netq_.begin(), netq_.end(), net_later);
     out.push_back(netq_.back().g);
     netq_.pop_back();
   }
+  std::reverse(out.begin(), out.end());
   for (std::int32_t g : out) {
     emit(EventKind::NetpollReady, m < 0 ? Why::NetpollSysmon : (lastpoll_ == 0 && m == netpoll_m_ ? Why::NetpollBlocking : Why::None), g, -1, m,
          static_cast<std::int64_t>(out.size()));

@@ -100,9 +100,12 @@ struct P {
   Nanos slice_start = 0;  // when schedtick last moved: the time slice a runnext G inherits
   LocalRunq runq;
   std::vector<TimerEntry> timers;  // min-heap on (when, seq): p.timers
-  // sysmon's view (p.sysmontick).
-  std::uint64_t sm_schedtick = 0, sm_syscalltick = ~std::uint64_t{0};  // ~0: never observed
-  Nanos sm_schedwhen = 0, sm_syscallwhen = 0;
+  // sysmon's view (p.sysmontick), zeroed as in Go: a P's first syscall
+  // (syscalltick still 0) looks already observed, and Go's syscallwhen 0 is
+  // nanotime's epoch (boot), far more than 10 ms before any syscall: here
+  // "long ago", so retake takes that syscall at its first look.
+  std::uint64_t sm_schedtick = 0, sm_syscalltick = 0;
+  Nanos sm_schedwhen = 0, sm_syscallwhen = -kForever;
   // GC.
   Nanos frac_time = 0;             // fractional mark worker time this cycle
   std::uint8_t worker = 0;         // 0 none, 1 + trace::WorkerMode

@@ -2,7 +2,9 @@
 // exitsyscall, exitsyscallfast, exitsyscall0 (§4).
 //
 // entersyscall leaves the P in Syscall state with affinity to this M; sysmon
-// (sysmon.cpp: retake) takes it after seeing the same syscall on two ticks.
+// (sysmon.cpp: retake) takes it after seeing the same syscall on two ticks,
+// or at its first look for a P's first syscall (P0's first ones were os
+// init's, before main.main: see entersyscall).
 // entersyscallblock hands the P off at once. gosim uses it for exactly one
 // op: `netwait` when mechanisms.netpoller is off (a read on a blocking file
 // descriptor, which is the point of turning the poller off: every network
@@ -23,6 +25,10 @@ using trace::HandoffReason;
 using trace::ProcStopReason;
 using trace::SysExitPath;
 
+namespace {
+constexpr std::uint64_t kInitSyscallsOnP0 = 3;  // os init: NewFile(stdin, stdout, stderr)
+}  // namespace
+
 void Sched::entersyscall(M& m, Nanos d, bool block) {
   std::int32_t gi = m.curg;
   G& g = gs_[static_cast<std::size_t>(gi)];
@@ -32,6 +38,14 @@ void Sched::entersyscall(M& m, Nanos d, bool block) {
   m.status = MStatus::Syscall;
   m.blocking_syscall = block;
   const Nanos ret = now_ + cfg_.costs.syscall_enter + d;
+  // A Go program's P0 is not new to syscalls when main.main starts: the os
+  // package's init made three through syscall.Syscall (entersyscall ...
+  // exitsyscall): NewFile's fcntl(F_GETFL) for stdin, stdout and stderr
+  // (os/file_unix.go). So P0's syscalltick is 3 and retake sees main's first
+  // syscall as new (two looks); a never-used P's first syscall is retaken at
+  // sysmon's first look (sysmon.cpp). gosim starts at main.main: P0 catches
+  // up here, before anyone can look.
+  if (p.id == 0 && p.syscalltick == 0) p.syscalltick = kInitSyscallsOnP0;
   if (sm_wait_) sysmon_wake(true);  // entersyscall_sysmon
   m.oldp = p.id;
   m.p = -1;
@@ -41,6 +55,7 @@ void Sched::entersyscall(M& m, Nanos d, bool block) {
     p.status = PStatus::GCStop;
     p.m = -1;
     m.oldp = -1;
+    ++p.syscalltick;
     emit(EventKind::ProcStop, Why::None, kNoG, p.id, m.id, 0, 0, 0,
          static_cast<std::uint8_t>(ProcStopReason::GCStop));
     if (--stopwait_ == 0) stw_note_stopped();

@@ -10,7 +10,12 @@
 // Each tick: a network poll if nobody polled for 10 ms; retake: preempt a G
 // whose P has had the same schedtick for 10 ms of sysmon observation (so a
 // slice lasts 10-20 ms), and take Ps from syscalls seen on two ticks unless
-// the P has no work, someone spins or idles, and 10 ms have not passed.
+// the P has no work, someone spins or idles, and 10 ms have not passed. A
+// P's first syscall is taken at sysmon's first look: p.syscalltick moves
+// only when a syscall ends (exitsyscall) or its P is taken (retake,
+// entersyscallblock, a stop-the-world), so it is still 0 = the zeroed
+// sysmontick, and the 10 ms grace counts from syscallwhen = 0, long ago.
+// (Not on P0, where os init made syscalls before main: see entersyscall.)
 //
 // Preemption is asynchronous (SIGURG, Go 1.14+): a `compute` op can be
 // stopped at any nanosecond; the rest of it runs when the G is next
@@ -94,6 +99,8 @@ std::int64_t Sched::retake(Nanos now) {
       }
     }
     if (p.status != PStatus::Syscall || !mech.syscall_handoff) continue;
+    // "more than 1 sysmon tick" only if the tick moved since the last look;
+    // a first syscall (tick 0 on both sides) falls through (see the top).
     if (!sysretake && p.sm_syscalltick != p.syscalltick) {
       p.sm_syscalltick = p.syscalltick;
       p.sm_syscallwhen = now;
