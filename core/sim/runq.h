@@ -86,6 +86,8 @@ class LocalRunq {
     dirty_word_ = word;
     dirty_bit_ = bit;
   }
+  // The G the next get() returns, or kNoG (the queue is not changed).
+  std::int32_t peek() const { return runnext_ != kNoG ? runnext_ : head_ != tail_ ? ring_[idx(head_)] : kNoG; }
   // runqempty: ring empty and no runnext.
   bool empty() const { return head_ == tail_ && runnext_ == kNoG; }
 
