@@ -214,7 +214,7 @@ TEST_CASE("gosim view --by g: one lane per G of the trace") {
   for (std::int32_t g : gs) CHECK_MESSAGE(!lane(r.out, "G" + std::to_string(g)).empty(), "G", g);
 }
 
-TEST_CASE("gosim view --from/--to zooms; a window outside the trace is an error") {
+TEST_CASE("gosim view --from/--to zooms, a window outside the trace is an error") {
   auto [path, t] = sim_trace("hello", "view-window");
   trace::Nanos end = end_of(t);
   auto r = run_gosim({"view", path, "--from", "100us", "--to", "200us", "--color=never"});
@@ -262,7 +262,7 @@ TEST_CASE("gosim view --step --print --at: queue lengths match the trace's own r
   CHECK(checked >= 5);
 }
 
-TEST_CASE("gosim view --events A..B prints those steps; stdout not a terminal prints too") {
+TEST_CASE("gosim view --events A..B prints those steps, stdout not a terminal prints too") {
   auto [path, t] = sim_trace("hello", "view-events");
   auto r = run_gosim({"view", "--step", path, "--events", "2..4"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
@@ -337,7 +337,7 @@ TEST_CASE("gosim view: missing, unreadable and malformed traces exit 2 with a lo
   CHECK(narrow.exit_code == 2);
 }
 
-TEST_CASE("gosim view: two traces share one time axis; --html writes a page") {
+TEST_CASE("gosim view: two traces share one time axis, --html writes a page") {
   auto [a, ta] = sim_trace("hello", "view-two-a");
   auto [b, tb] = sim_trace("work-stealing", "view-two-b");
   auto r = run_gosim({"view", a, b, "--color=never", "--width", "90"});

@@ -74,7 +74,7 @@ TEST_CASE("sched: unbuffered ping-pong hands values over in order") {
   }
 }
 
-TEST_CASE("sched: buffered channel is FIFO; close drains then reports closed") {
+TEST_CASE("sched: buffered channel is FIFO, close drains then reports closed") {
   std::vector<int> got;
   bool ok_after_close = true;
   rt::Result r = rt::run([&] {
@@ -266,7 +266,7 @@ TEST_CASE("sched: sysmon preempts a CPU-bound goroutine so others run on one P")
   CHECK(flag.load());
 }
 
-TEST_CASE("sched: a blocking syscall hands its P off; threads are cached and reused") {
+TEST_CASE("sched: a blocking syscall hands its P off, threads are cached and reused") {
   std::int64_t after_first = 0, after_last = 0;
   std::atomic<int> done{0};
   rt::Result r = rt::run(

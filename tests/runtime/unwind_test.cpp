@@ -280,7 +280,7 @@ TEST_CASE("unwind: when main returns, goroutines parked on main's channel and mu
   }
 }
 
-TEST_CASE("unwind: catch (...) that rethrows sees it; a goroutine limit unwinds too") {
+TEST_CASE("unwind: catch (...) that rethrows sees it, a goroutine limit unwinds too") {
   Slots frames{};
   std::atomic<int> caught{0}, ready{0};
   bool std_handler_ran = false;
@@ -356,7 +356,7 @@ void stuck_main(grt::G*) {
 
 }  // namespace
 
-TEST_CASE("unwind: a goroutine that swallows the exception and blocks again is left blocked; stacks all return") {
+TEST_CASE("unwind: a goroutine that swallows the exception and blocks again is left blocked, stacks all return") {
   grt::RunOptions ro;
   ro.config.gomaxprocs = 2;
   auto s = std::make_unique<grt::Sched>(ro);

@@ -244,7 +244,7 @@ TEST_CASE("mechanism: switches change what happens") {
   CHECK(off.count(EventKind::GCStart) == 0);
 }
 
-TEST_CASE("determinism: the same program and seed give identical events; another seed differs") {
+TEST_CASE("determinism: the same program and seed give identical events, another seed differs") {
   Builder b = fan_out(50, {compute_uniform(10 * kUs, 90 * kUs), sys_call(100 * kUs), compute(20 * kUs)}, 3);
   RunResult a = run(b), c = run(b);
   REQUIRE(a.ok());

@@ -99,7 +99,7 @@ struct Fixture {
 };
 }  // namespace
 
-TEST_CASE("runq: 256 Gs fit in the ring; the 257th overflows 128 oldest + itself (129) to the global queue") {
+TEST_CASE("runq: 256 Gs fit in the ring, the 257th overflows 128 oldest + itself (129) to the global queue") {
   GlobalRunq global;
   LocalRunq q(256);
   for (std::int32_t g = 0; g < 256; ++g) CHECK_FALSE(q.put(g, false, global));

@@ -347,7 +347,7 @@ TEST_CASE("scenario global-queue-fairness: without the check the victim starves 
 // ---------------------------------------------------------------------------
 // work-stealing: idle Ps steal half of a busy P's queue (§2.9, §3.5).
 
-TEST_CASE("scenario work-stealing: steals keep every P busy; without stealing Ps idle and it takes longer") {
+TEST_CASE("scenario work-stealing: steals keep every P busy, without stealing Ps idle and it takes longer") {
   Run on = simulate_bundled("work-stealing.json");
   require_ok(on);
   REQUIRE(on.config().gomaxprocs == 4);

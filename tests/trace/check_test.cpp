@@ -76,7 +76,7 @@ TEST_CASE("check: only blocked Gs are unblocked, only running Gs stop") {
   CHECK(has(broken([](Trace& t) { t.events[21].g = 1; }), "G1 stops running but it is runnable"));
 }
 
-TEST_CASE("check: an ok run ends main; a deadlock may leave it blocked") {
+TEST_CASE("check: an ok run ends main, a deadlock may leave it blocked") {
   Trace t = story();
   t.events.pop_back();  // G1 (main, the first G created) never ends
   auto s = joined(check_trace(t));

@@ -127,7 +127,7 @@ TEST_CASE("chrome: counters, instants and GC slices") {
   CHECK(gc.count("STW sweep termination") == 1);
 }
 
-TEST_CASE("chrome: slices still open at the end are closed; names are escaped") {
+TEST_CASE("chrome: slices still open at the end are closed, names are escaped") {
   Trace t = story();
   t.events.resize(20);  // G1 blocked, G2 running, G3 in a syscall
   t.header.functions[1] = "work\"er\\";

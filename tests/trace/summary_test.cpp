@@ -112,7 +112,7 @@ TEST_CASE("summary: open spinning and running intervals count until the last eve
   CHECK(s.goroutines_left == 1);
 }
 
-TEST_CASE("summary: a fast syscall exit keeps the G running; a slow one makes it wait") {
+TEST_CASE("summary: a fast syscall exit keeps the G running, a slow one makes it wait") {
   using K = EventKind;
   Trace t;
   t.header = story_header();

@@ -162,7 +162,7 @@ TEST_CASE("step ranges and times outside the trace are errors") {
   CHECK(has(error, "outside the trace"));
 }
 
-TEST_CASE("Counter events are not steps; the picture names the last scheduler event") {
+TEST_CASE("Counter events are not steps, the picture names the last scheduler event") {
   auto b = busy();
   // A counter after every event, as the simulator writes them.
   trace::Trace t = b.t;

@@ -31,7 +31,7 @@ TraceBuilder main_running(int procs = 2) {
 
 }  // namespace
 
-TEST_CASE("GoCreate puts the new G in the creator's runnext; the previous one moves to the local tail") {
+TEST_CASE("GoCreate puts the new G in the creator's runnext, the previous one moves to the local tail") {
   auto b = main_running();
   b.create(100, 2, 1, 0).create(200, 3, 1, 0).create(300, 4, 1, 0);
   SchedState s = replay(b.t);
@@ -145,7 +145,7 @@ TEST_CASE("Gosched and time-slice preemption go to the global queue, a yield sta
   CHECK(s.ps[0].runq == std::deque<std::int32_t>{1});
 }
 
-TEST_CASE("A blocking syscall: P kept, then taken and handed off; the G comes back through the global queue") {
+TEST_CASE("A blocking syscall: P kept, then taken and handed off, the G comes back through the global queue") {
   auto b = main_running();
   b.ev(100, EventKind::GoSysCall, 1, 0, 0, 5'000'000);
   SchedState s = replay(b.t);
@@ -185,7 +185,7 @@ TEST_CASE("A short syscall keeps its P (fast path)") {
   CHECK(s.ms[0].status() == MStatus::Running);
 }
 
-TEST_CASE("Spinning, parking and unparking Ms; ProcStop idles the P") {
+TEST_CASE("Spinning, parking and unparking Ms, ProcStop idles the P") {
   auto b = main_running();
   b.ev(100, EventKind::MStart, -1, 1, 1, 2);
   b.ev(110, EventKind::MSpin, -1, 1, 1);
@@ -203,7 +203,7 @@ TEST_CASE("Spinning, parking and unparking Ms; ProcStop idles the P") {
   CHECK(s.ps[1].m == 1);
 }
 
-TEST_CASE("Sleeping and network-waiting Gs keep their wake-up time; GC and STW state") {
+TEST_CASE("Sleeping and network-waiting Gs keep their wake-up time, GC and STW state") {
   auto b = main_running();
   b.create(100, 2, 1, 0);
   b.block(200, 1, trace::BlockReason::Sleep, -1, 5'000);
@@ -302,7 +302,7 @@ TEST_CASE("GC mark assists: the G assists from GCMarkAssistStart to Done, or unt
   CHECK_FALSE(replay(d.t).gs[1].assisting);
 }
 
-TEST_CASE("syscall_handoff comes from the header's config; the replay of a kept P is the same either way") {
+TEST_CASE("syscall_handoff comes from the header's config, the replay of a kept P is the same either way") {
   for (bool handoff : {true, false}) {
     CAPTURE(handoff);
     auto b = main_running(1);

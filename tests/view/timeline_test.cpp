@@ -145,7 +145,7 @@ TEST_CASE("a window outside the trace is an error that names the trace's span") 
   CHECK_FALSE(build_timeline(empty, plain(80), &error));
 }
 
-TEST_CASE("--ascii output is pure ASCII; Unicode output uses block characters") {
+TEST_CASE("--ascii output is pure ASCII, Unicode output uses block characters") {
   auto b = two_gs();
   std::string error;
   TimelineOptions o = plain(80);
@@ -158,7 +158,7 @@ TEST_CASE("--ascii output is pure ASCII; Unicode output uses block characters") 
   CHECK(unicode.find("█") != std::string::npos);
 }
 
-TEST_CASE("no ANSI escapes with colour off; escapes with colour on") {
+TEST_CASE("no ANSI escapes with colour off, escapes with colour on") {
   auto b = two_gs();
   std::string error;
   TimelineOptions o = plain(80);
@@ -170,7 +170,7 @@ TEST_CASE("no ANSI escapes with colour off; escapes with colour on") {
   CHECK(render_timeline(*tl, b.t, o).find("\x1b[") != std::string::npos);
 }
 
-TEST_CASE("syscalls are spans on their M; the P in the syscall shows it too") {
+TEST_CASE("syscalls are spans on their M, the P in the syscall shows it too") {
   TraceBuilder b(1);
   b.create(0, 1, -1, 0, 0).start(0, 1, 0, 0);
   b.ev(2'000, EventKind::GoSysCall, 1, 0, 0, 6'000);
