@@ -45,6 +45,9 @@ namespace {
 constexpr Nanos kWorkerChunk = 100 * kMicrosecond;
 constexpr std::int64_t kMiB = 1 << 20;
 constexpr std::int64_t kOverAssist = 64 << 10;
+// int64(x) of a credit or work product; saturating, since with GOGC off the
+// goal (and so bytes per unit of work) is unbounded.
+std::int64_t to_i64(double x) { return static_cast<std::int64_t>(std::clamp(x, -1e18, 1e18)); }
 }  // namespace
 
 void Sched::gc_set_goal() {
@@ -100,18 +103,18 @@ bool Sched::gc_assist(M& m, GCold& c, std::int64_t bytes) {
   // Pay the debt with at least gcOverAssistWork (64 KiB of scan work): the
   // surplus is credit for the next allocations.
   std::int64_t debt = -c.assist_bytes;
-  auto work = static_cast<Nanos>(work_per_byte * static_cast<double>(debt));
+  Nanos work = to_i64(work_per_byte * static_cast<double>(debt));
   const auto over = std::max<Nanos>(1, static_cast<Nanos>(gc_scan_work(kOverAssist)));
   if (work < over) {
     work = over;
-    debt = static_cast<std::int64_t>(bytes_per_work * static_cast<double>(work));
+    debt = to_i64(bytes_per_work * static_cast<double>(work));
   }
   // Steal what it can from the background workers' credit (bgScanCredit).
   if (bg_credit_ > 0) {
     Nanos stolen = work;
     if (bg_credit_ < work) {
       stolen = bg_credit_;
-      c.assist_bytes += 1 + static_cast<std::int64_t>(bytes_per_work * static_cast<double>(stolen));
+      c.assist_bytes += 1 + to_i64(bytes_per_work * static_cast<double>(stolen));
     } else {
       c.assist_bytes += debt;
     }
@@ -124,7 +127,7 @@ bool Sched::gc_assist(M& m, GCold& c, std::int64_t bytes) {
   // queue (gcParkAssist); here it goes on allocating.
   work = std::min(work, mark_unclaimed_);
   if (work <= 0) return false;
-  c.assist_bytes += 1 + static_cast<std::int64_t>(bytes_per_work * static_cast<double>(work));
+  c.assist_bytes += 1 + to_i64(bytes_per_work * static_cast<double>(work));
   mark_unclaimed_ -= work;
   mark_outstanding_ += work;
   m.chunk = work;

@@ -44,7 +44,7 @@ TEST_SUITE("sim") {
   // gcOverAssistWork) of scan WORK; gcOverAssistWork is 64 KiB of scan work
   // (62.5 us here), not 64 KiB of allocation; the surplus is credit
   // (g.gcAssistBytes) that the next allocations consume without assisting.
-  TEST_CASE("assist: 64 KiB of scan work, whose surplus pays for the next allocations") {
+  TEST_CASE("assist: 64 KiB of scan work whose surplus pays for the next allocations") {
     Builder b;
     int main_fn = b.fn("main");
     // 1 KiB and 1 us at a time: 3.5 MiB reach the trigger, then mark.
@@ -72,7 +72,7 @@ TEST_SUITE("sim") {
 
   // mgcpacer.go:revise: heapRemaining = goal - heapLive, at least 1 byte (no
   // 1 MiB floor). GOMAXPROCS=1: nothing marks before the G's next op.
-  TEST_CASE("assist: the debt is paid at remaining work / remaining heap, with no floor on the remaining heap") {
+  TEST_CASE("assist: the debt is paid at remaining work / remaining heap with no floor on the remaining heap") {
     Builder b;
     int main_fn = b.fn("main");
     b.define(main_fn, {alloc(3 * kMiB + 512 * kKiB), alloc(128 * kKiB), compute(1 * kUs)});
@@ -141,7 +141,7 @@ TEST_SUITE("sim") {
 
   // mgc.go:GC during cycle N's mark: gcWaitOnMark(N), then gcStart(N+1) and
   // gcWaitOnMark(N+1). (Before: it joined N and returned at N's end.)
-  TEST_CASE("runtime.GC() during a running cycle waits for it, then runs a whole new cycle") {
+  TEST_CASE("runtime.GC() during a running cycle waits for it and then runs a whole new cycle") {
     Builder b;
     int main_fn = b.fn("main");
     int gcer = b.fn("gcer");
