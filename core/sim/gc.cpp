@@ -26,9 +26,10 @@
 // heap, a new goal. runtime.GC() waits for a running cycle's mark
 // termination, then starts the next one and parks until it ends (mgc.go:GC).
 // startTheWorldWithSema polls the network first (netpoll(0), injectglist).
+// An assist still in debt with no work left parks (gcParkAssist) until a
+// worker's credit pays its debt (gcFlushBgCredit) or mark ends.
 // Not modelled: sweeping, the 2-minute forced GC, the GC CPU limiter,
-// parking assists when no work is left (gcParkAssist), credit flushed at
-// goexit, stack and globals scanning.
+// credit flushed at goexit, stack and globals scanning.
 #include <algorithm>
 #include <cmath>
 
@@ -89,17 +90,23 @@ double Sched::gc_scan_work(double bytes) const {
   return bytes * static_cast<double>(cfg_.costs.gc_mark_per_mib) / static_cast<double>(kMiB);
 }
 
-// mgcmark.go:gcAssistAlloc for a G in debt (c.assist_bytes < 0). Returns
-// true when the M is now busy with the assist's scan work.
-bool Sched::gc_assist(M& m, GCold& c, std::int64_t bytes) {
-  // gcControllerState.revise: assistWorkPerByte = scan work remaining (at
-  // least 1000 bytes' worth) / heap remaining (at least 1 byte), the goal
-  // stretched by maxOvershoot (1.1) once the live heap has passed it.
+// gcControllerState.revise: assistWorkPerByte = scan work remaining (at
+// least 1000 bytes' worth) / heap remaining (at least 1 byte), the goal
+// stretched by maxOvershoot (1.1) once the live heap has passed it.
+void Sched::gc_assist_ratio(double* work_per_byte, double* bytes_per_work) const {
   double goal = static_cast<double>(heap_goal_);
   if (heap_live_ > heap_goal_) goal *= 1.1;
   const double work_left = std::max(static_cast<double>(mark_unclaimed_ + mark_outstanding_), gc_scan_work(1000));
   const double heap_left = std::max(goal - static_cast<double>(heap_live_), 1.0);
-  const double work_per_byte = work_left / heap_left, bytes_per_work = heap_left / work_left;
+  *work_per_byte = work_left / heap_left;
+  *bytes_per_work = heap_left / work_left;
+}
+
+// mgcmark.go:gcAssistAlloc for a G in debt (c.assist_bytes < 0). Returns
+// true when the M is now busy with the assist's scan work or the G parked.
+bool Sched::gc_assist(M& m, GCold& c, std::int64_t bytes) {
+  double work_per_byte = 0, bytes_per_work = 0;
+  gc_assist_ratio(&work_per_byte, &bytes_per_work);
   // Pay the debt with at least gcOverAssistWork (64 KiB of scan work): the
   // surplus is credit for the next allocations.
   std::int64_t debt = -c.assist_bytes;
@@ -123,17 +130,66 @@ bool Sched::gc_assist(M& m, GCold& c, std::int64_t bytes) {
     if (work == 0) return false;
   }
   // gcAssistAlloc1 -> gcDrainN: the rest, as far as unclaimed work lasts.
-  // Not modelled: a G still in debt with no work left parks on the assist
-  // queue (gcParkAssist); here it goes on allocating.
   work = std::min(work, mark_unclaimed_);
-  if (work <= 0) return false;
-  c.assist_bytes += 1 + to_i64(bytes_per_work * static_cast<double>(work));
-  mark_unclaimed_ -= work;
-  mark_outstanding_ += work;
-  m.chunk = work;
-  emit(EventKind::GCMarkAssistStart, Why::AssistDebt, m.curg, m.p, m.id, bytes);
-  at(m, now_ + work, MAct::AssistDone);
+  if (work > 0) {
+    c.assist_bytes += 1 + to_i64(bytes_per_work * static_cast<double>(work));
+    mark_unclaimed_ -= work;
+    mark_outstanding_ += work;
+    m.chunk = work;
+    // Still in debt: no work was left for the rest (see gc_assist_more).
+    if (c.assist_bytes < 0) gs_[static_cast<std::size_t>(m.curg)].resume = Resume::AssistMore;
+    emit(EventKind::GCMarkAssistStart, Why::AssistDebt, m.curg, m.p, m.id, bytes);
+    at(m, now_ + work, MAct::AssistDone);
+    return true;
+  }
+  // gcParkAssist: in debt with no work to do and no credit to steal, wait on
+  // the assist queue for the workers' credit (gcFlushBgCredit) or the end of
+  // mark (gcWakeAllAssists). ("GC assist wait", GoBlockGC.)
+  assist_q_.push_back(m.curg);
+  gopark(m, trace::BlockReason::GCAssist, Why::None, -1);
   return true;
+}
+
+// gcAssistAlloc after gcAssistAlloc1 left the G in debt: retry (steal,
+// scan) or park, unless the mark phase has ended meanwhile.
+void Sched::gc_assist_more(M& m) {
+  G& g = gs_[static_cast<std::size_t>(m.curg)];
+  GCold& c = cold(g);
+  if (gc_phase_ == GcPhase::Mark && c.assist_cycle == static_cast<std::uint32_t>(gc_cycle_) && c.assist_bytes < 0 &&
+      gc_assist(m, c, 0)) {
+    return;
+  }
+  at(m, now_, MAct::RunG);
+}
+
+// mgcmark.go:gcFlushBgCredit: a worker's finished scan work first pays the
+// debts of parked assists in queue order (each satisfied one is readied to
+// this P's local tail, not runnext; a partly paid one goes to the back), the
+// rest becomes bgScanCredit.
+void Sched::gc_flush_bg_credit(M& m, Nanos work) {
+  if (assist_q_.empty()) {
+    bg_credit_ += work;
+    return;
+  }
+  double work_per_byte = 0, bytes_per_work = 0;
+  gc_assist_ratio(&work_per_byte, &bytes_per_work);
+  std::int64_t scan_bytes = to_i64(static_cast<double>(work) * bytes_per_work);
+  while (!assist_q_.empty() && scan_bytes > 0) {
+    const std::int32_t gi = assist_q_.front();
+    assist_q_.pop_front();
+    GCold& c = cold(gs_[static_cast<std::size_t>(gi)]);
+    if (scan_bytes + c.assist_bytes >= 0) {
+      scan_bytes += c.assist_bytes;
+      c.assist_bytes = 0;
+      ready(gi, kNoG, Why::WakeGCAssist, false, m.p);
+    } else {
+      c.assist_bytes += scan_bytes;
+      scan_bytes = 0;
+      assist_q_.push_back(gi);
+      break;
+    }
+  }
+  if (scan_bytes > 0) bg_credit_ += to_i64(static_cast<double>(scan_bytes) * work_per_byte);
 }
 
 // mgc.go:GC. In cycle N's mark (or mark termination) it waits for N's mark
@@ -280,6 +336,10 @@ void Sched::start_the_world(M& m) {
     heap_marked_ = heap_retained_;
     heap_live_ = heap_marked_;
     gc_set_goal();
+    // gcMarkDone: gcWakeAllAssists, injectglist of the assist queue (FIFO).
+    std::vector<std::int32_t> assists(assist_q_.begin(), assist_q_.end());
+    assist_q_.clear();
+    injectglist(assists, m.p >= 0 ? &m : nullptr, Why::WakeGCAssist);
     // gcMarkTermination: injectglist(&work.sweepWaiters.list), a gList
     // (LIFO: the last GC() caller to wait comes first). No P is idle during
     // the pause, so they all go to this P's local queue.
@@ -368,7 +428,7 @@ void Sched::gc_worker_chunk_done(M& m) {
   const auto mode = static_cast<WorkerMode>(p.worker - 1);
   mark_outstanding_ -= m.chunk;
   if (mode == WorkerMode::Fractional) p.frac_time += m.chunk;
-  bg_credit_ += m.chunk;  // gcDrain(gcDrainFlushBgCredit) -> gcFlushBgCredit
+  gc_flush_bg_credit(m, m.chunk);  // gcDrain(gcDrainFlushBgCredit)
   m.chunk = 0;
   const bool preempted = gc_worker_preempted(p);
   if (mode == WorkerMode::Dedicated && preempted && !p.worker_drained) {

@@ -47,8 +47,9 @@ enum class MAct : std::uint8_t {
 };
 // What a G resumes into after it is woken.
 // GcWait: runtime.GC() parks until the cycle it waits for ends; GcNext: it
-// waited for a running cycle N's mark termination and now starts N+1.
-enum class Resume : std::uint8_t { None, SelectArm, MutexRetry, MutexOwned, GcWait, GcNext };
+// waited for a running cycle N's mark termination and now starts N+1;
+// AssistMore: an assist ran out of work while still in debt.
+enum class Resume : std::uint8_t { None, SelectArm, MutexRetry, MutexOwned, GcWait, GcNext, AssistMore };
 
 // What few Gs need, out of line: a G gets one (G::cold) the first time it
 // needs one of these fields and gives it back when it exits. A million Gs
@@ -312,6 +313,9 @@ class Sched {
   void gc_forced_next(M& m);
   void gc_wait_cycle(M& m);
   bool gc_assist(M& m, GCold& c, std::int64_t bytes);
+  void gc_assist_more(M& m);
+  void gc_assist_ratio(double* work_per_byte, double* bytes_per_work) const;
+  void gc_flush_bg_credit(M& m, Nanos work);
   double gc_scan_work(double bytes) const;
   bool gc_worker_preempted(const P& p) const;
   void gc_set_goal();
@@ -393,6 +397,7 @@ class Sched {
   std::int64_t heap_live_ = 0, heap_marked_ = 0, heap_retained_ = 0, heap_goal_ = 0, heap_trigger_ = 0;
   Nanos mark_unclaimed_ = 0, mark_outstanding_ = 0, mark_start_ = 0;
   Nanos bg_credit_ = 0;                // gcController.bgScanCredit, in mark time
+  std::deque<std::int32_t> assist_q_;  // work.assistQueue: assists parked in debt
   std::int64_t dedicated_left_ = 0;
   double fractional_goal_ = 0;
   std::vector<std::int32_t> gc_waiters_;

@@ -139,6 +139,36 @@ TEST_SUITE("sim") {
     }
   }
 
+  // gcAssistAlloc -> gcParkAssist: a G still in debt when no mark work is
+  // left to claim (the workers hold the rest) parks on the assist queue; a
+  // worker's finished chunk pays its debt first (gcFlushBgCredit) and readies
+  // it to the worker's P, local tail (not runnext). (Before: it went on
+  // allocating.)
+  TEST_CASE("assist: a G in debt with no work left parks until a worker's credit pays its debt") {
+    Builder b;
+    int main_fn = b.fn("main");
+    int a = b.fn("a");
+    int wg = b.wg("wg");
+    b.define(main_fn, {wg_add(wg, 4), go(a, 4), wg_wait(wg)});
+    b.define(a, {repeat(6000, {alloc(kKiB), compute(1 * kUs)}), wg_done(wg)});
+    b.config().gomaxprocs = 4;
+    b.config().gc.initial_live_heap = 4 * kMiB;
+    RunResult r = run(b);
+    REQUIRE(r.ok());
+    std::size_t parked = 0, paid = 0;
+    for (const auto& e : r.events) {
+      if (e.kind == EventKind::GoBlock && e.reason == static_cast<std::uint8_t>(trace::BlockReason::GCAssist)) ++parked;
+      if (e.kind == EventKind::GoUnblock && e.why == Why::WakeGCAssist) {
+        ++paid;
+        CHECK(e.reason == static_cast<std::uint8_t>(trace::Queue::Local));
+        CHECK(e.p >= 0);
+      }
+    }
+    CHECK(parked > 0);
+    CHECK(paid > 0);
+    CHECK(paid <= parked);
+  }
+
   // mgc.go:GC during cycle N's mark: gcWaitOnMark(N), then gcStart(N+1) and
   // gcWaitOnMark(N+1). (Before: it joined N and returned at N's end.)
   TEST_CASE("runtime.GC() during a running cycle waits for it and then runs a whole new cycle") {
