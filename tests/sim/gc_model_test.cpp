@@ -25,14 +25,6 @@ namespace {
 constexpr Nanos kUs = kMicrosecond, kMs = kMillisecond;
 constexpr std::int64_t kKiB = 1 << 10, kMiB = 1 << 20;
 
-[[maybe_unused]] void dump(const RunResult& r, Nanos from, Nanos to) {
-  for (const auto& e : r.events) {
-    if (e.t < from || e.t > to || e.kind == EventKind::Counter) continue;
-    MESSAGE(e.t << " " << trace::kind_name(e.kind) << " g=" << e.g << " p=" << e.p << " m=" << e.m << " a0=" << e.a0
-                << " why=" << static_cast<int>(e.why) << " r=" << static_cast<int>(e.reason));
-  }
-}
-
 std::uint8_t mode(WorkerMode m) { return static_cast<std::uint8_t>(m); }
 
 // The goid a G got: GoCreate events in order (main is goid 1).
