@@ -63,6 +63,16 @@ void Sched::step_g(M& m) {
       g->resume = Resume::None;
       gopark(m, BlockReason::GCAssist, Why::None, -1);
       return;
+    case Resume::AssistMore:
+      // gcAssistAlloc: the assist's work ran out before its debt did.
+      g->resume = Resume::None;
+      gc_assist_more(m);
+      return;
+    case Resume::GcNext:
+      // runtime.GC() after the running cycle's mark termination: start the next.
+      g->resume = Resume::None;
+      gc_forced_next(m);
+      return;
     case Resume::None:
       break;
   }

@@ -12,17 +12,24 @@
 // A cycle: GCStart; STW sweep termination (every P stops at its next safe
 // point; Ps in syscalls and idle Ps are taken at once; the pause costs
 // costs.stw); concurrent mark: mark work = live heap in MiB *
-// costs.gc_mark_per_mib, done in chunks of at most 100 us by dedicated
-// workers (round(0.25*GOMAXPROCS), owning their P for the phase and first
-// moving its local queue to the global one), fractional workers (goal
-// (0.25*P - dedicated)/P per P, run while under the goal, the table of §8.4)
-// and idle workers (a P with nothing else to do), plus assists: a G that
-// allocates during mark does debt * (remaining work / remaining heap) of it
-// (at least 64 KiB of debt) before continuing; STW mark termination; GCDone,
-// the live heap becomes the retained heap, a new goal. runtime.GC() starts a
-// cycle (or joins the running one) and parks its G until the cycle ends.
+// costs.gc_mark_per_mib (scan work is time here), done in chunks of at most
+// 100 us by dedicated workers (round(0.25*GOMAXPROCS); they kick their P's
+// run queue out to the global one only once preempted, gcBgMarkWorker),
+// fractional workers (goal (0.25*P - dedicated)/P per P, run while under the
+// goal, the table of §8.4) and idle workers (a P with nothing else to do);
+// every finished chunk is background credit (gcFlushBgCredit). Assists
+// (gcAssistAlloc): each allocation during mark is charged to the G's credit
+// (g.gcAssistBytes, reset every cycle); a G in debt pays debt * remaining
+// work / remaining heap, at least 64 KiB of scan work (gcOverAssistWork),
+// stealing background credit first and doing the rest itself; the surplus is
+// credit. STW mark termination; GCDone, the live heap becomes the retained
+// heap, a new goal. runtime.GC() waits for a running cycle's mark
+// termination, then starts the next one and parks until it ends (mgc.go:GC).
+// startTheWorldWithSema polls the network first (netpoll(0), injectglist).
+// An assist still in debt with no work left parks (gcParkAssist) until a
+// worker's credit pays its debt (gcFlushBgCredit) or mark ends.
 // Not modelled: sweeping, the 2-minute forced GC, the GC CPU limiter,
-// parking assists when no work is left, stack and globals scanning.
+// credit flushed at goexit, stack and globals scanning.
 #include <algorithm>
 #include <cmath>
 
@@ -39,6 +46,9 @@ namespace {
 constexpr Nanos kWorkerChunk = 100 * kMicrosecond;
 constexpr std::int64_t kMiB = 1 << 20;
 constexpr std::int64_t kOverAssist = 64 << 10;
+// int64(x) of a credit or work product; saturating, since with GOGC off the
+// goal (and so bytes per unit of work) is unbounded.
+std::int64_t to_i64(double x) { return static_cast<std::int64_t>(std::clamp(x, -1e18, 1e18)); }
 }  // namespace
 
 void Sched::gc_set_goal() {
@@ -54,20 +64,18 @@ void Sched::gc_alloc(M& m, std::int64_t bytes, bool retain) {
     heap_retained_ += bytes;
   }
   if (cfg_.mechanisms.gc) {
-    if (gc_phase_ == GcPhase::Mark && mark_unclaimed_ > 0) {
-      // gcAssistAlloc: pay the allocation's debt in scan work.
-      const double remaining_heap = static_cast<double>(std::max<std::int64_t>(heap_goal_ - heap_live_, kMiB));
-      const double per_byte = static_cast<double>(mark_unclaimed_ + mark_outstanding_) / remaining_heap;
-      auto work = static_cast<Nanos>(std::ceil(static_cast<double>(std::max(bytes, kOverAssist)) * per_byte));
-      work = std::min(work, mark_unclaimed_);
-      if (work > 0) {
-        mark_unclaimed_ -= work;
-        mark_outstanding_ += work;
-        m.chunk = work;
-        emit(EventKind::GCMarkAssistStart, Why::AssistDebt, m.curg, m.p, m.id, bytes);
-        at(m, now_ + work, MAct::AssistDone);
-        return;
+    if (gc_phase_ == GcPhase::Mark && bytes > 0) {
+      // mallocgc: charge the allocation to the G's assist credit
+      // (g.gcAssistBytes, zeroed for every cycle by gcResetMarkState); in
+      // debt, assist before allocating.
+      GCold& c = cold(g);
+      const auto cycle = static_cast<std::uint32_t>(gc_cycle_);
+      if (c.assist_cycle != cycle) {
+        c.assist_cycle = cycle;
+        c.assist_bytes = 0;
       }
+      c.assist_bytes -= bytes;
+      if (c.assist_bytes < 0 && gc_assist(m, c, bytes)) return;
     }
     if (gc_phase_ == GcPhase::Off && heap_live_ >= heap_trigger_) {
       gc_start(m, GCTrigger::Heap);
@@ -77,17 +85,161 @@ void Sched::gc_alloc(M& m, std::int64_t bytes, bool retain) {
   at(m, now_, MAct::RunG);
 }
 
+// Scan work is mark time here: scanning a MiB costs costs.gc_mark_per_mib.
+double Sched::gc_scan_work(double bytes) const {
+  return bytes * static_cast<double>(cfg_.costs.gc_mark_per_mib) / static_cast<double>(kMiB);
+}
+
+// gcControllerState.revise: assistWorkPerByte = scan work remaining (at
+// least 1000 bytes' worth) / heap remaining (at least 1 byte), the goal
+// stretched by maxOvershoot (1.1) once the live heap has passed it.
+void Sched::gc_assist_ratio(double* work_per_byte, double* bytes_per_work) const {
+  double goal = static_cast<double>(heap_goal_);
+  if (heap_live_ > heap_goal_) goal *= 1.1;
+  const double work_left = std::max(static_cast<double>(mark_unclaimed_ + mark_outstanding_), gc_scan_work(1000));
+  const double heap_left = std::max(goal - static_cast<double>(heap_live_), 1.0);
+  *work_per_byte = work_left / heap_left;
+  *bytes_per_work = heap_left / work_left;
+}
+
+// mgcmark.go:gcAssistAlloc for a G in debt (c.assist_bytes < 0). Returns
+// true when the M is now busy with the assist's scan work or the G parked.
+bool Sched::gc_assist(M& m, GCold& c, std::int64_t bytes) {
+  double work_per_byte = 0, bytes_per_work = 0;
+  gc_assist_ratio(&work_per_byte, &bytes_per_work);
+  // Pay the debt with at least gcOverAssistWork (64 KiB of scan work): the
+  // surplus is credit for the next allocations.
+  std::int64_t debt = -c.assist_bytes;
+  Nanos work = to_i64(work_per_byte * static_cast<double>(debt));
+  const auto over = std::max<Nanos>(1, static_cast<Nanos>(gc_scan_work(kOverAssist)));
+  if (work < over) {
+    work = over;
+    debt = to_i64(bytes_per_work * static_cast<double>(work));
+  }
+  // Steal what it can from the background workers' credit (bgScanCredit).
+  if (bg_credit_ > 0) {
+    Nanos stolen = work;
+    if (bg_credit_ < work) {
+      stolen = bg_credit_;
+      c.assist_bytes += 1 + to_i64(bytes_per_work * static_cast<double>(stolen));
+    } else {
+      c.assist_bytes += debt;
+    }
+    bg_credit_ -= stolen;
+    work -= stolen;
+    if (work == 0) return false;
+  }
+  // gcAssistAlloc1 -> gcDrainN: the rest, as far as unclaimed work lasts.
+  work = std::min(work, mark_unclaimed_);
+  if (work > 0) {
+    c.assist_bytes += 1 + to_i64(bytes_per_work * static_cast<double>(work));
+    mark_unclaimed_ -= work;
+    mark_outstanding_ += work;
+    m.chunk = work;
+    // Still in debt: no work was left for the rest (see gc_assist_more).
+    if (c.assist_bytes < 0) gs_[static_cast<std::size_t>(m.curg)].resume = Resume::AssistMore;
+    emit(EventKind::GCMarkAssistStart, Why::AssistDebt, m.curg, m.p, m.id, bytes);
+    at(m, now_ + work, MAct::AssistDone);
+    return true;
+  }
+  // gcParkAssist: in debt with no work to do and no credit to steal, wait on
+  // the assist queue for the workers' credit (gcFlushBgCredit) or the end of
+  // mark (gcWakeAllAssists). ("GC assist wait", GoBlockGC.)
+  assist_q_.push_back(m.curg);
+  gopark(m, trace::BlockReason::GCAssist, Why::None, -1);
+  return true;
+}
+
+// gcAssistAlloc after gcAssistAlloc1 left the G in debt: retry (steal,
+// scan) or park, unless the mark phase has ended meanwhile.
+void Sched::gc_assist_more(M& m) {
+  G& g = gs_[static_cast<std::size_t>(m.curg)];
+  GCold& c = cold(g);
+  if (gc_phase_ == GcPhase::Mark && c.assist_cycle == static_cast<std::uint32_t>(gc_cycle_) && c.assist_bytes < 0 &&
+      gc_assist(m, c, 0)) {
+    return;
+  }
+  at(m, now_, MAct::RunG);
+}
+
+// mgcmark.go:gcFlushBgCredit: a worker's finished scan work first pays the
+// debts of parked assists in queue order (each satisfied one is readied to
+// this P's local tail, not runnext; a partly paid one goes to the back), the
+// rest becomes bgScanCredit.
+void Sched::gc_flush_bg_credit(M& m, Nanos work) {
+  if (assist_q_.empty()) {
+    bg_credit_ += work;
+    return;
+  }
+  double work_per_byte = 0, bytes_per_work = 0;
+  gc_assist_ratio(&work_per_byte, &bytes_per_work);
+  std::int64_t scan_bytes = to_i64(static_cast<double>(work) * bytes_per_work);
+  while (!assist_q_.empty() && scan_bytes > 0) {
+    const std::int32_t gi = assist_q_.front();
+    assist_q_.pop_front();
+    GCold& c = cold(gs_[static_cast<std::size_t>(gi)]);
+    if (scan_bytes + c.assist_bytes >= 0) {
+      scan_bytes += c.assist_bytes;
+      c.assist_bytes = 0;
+      ready(gi, kNoG, Why::WakeGCAssist, false, m.p);
+    } else {
+      c.assist_bytes += scan_bytes;
+      scan_bytes = 0;
+      assist_q_.push_back(gi);
+      break;
+    }
+  }
+  if (scan_bytes > 0) bg_credit_ += to_i64(static_cast<double>(scan_bytes) * work_per_byte);
+}
+
+// mgc.go:GC. In cycle N's mark (or mark termination) it waits for N's mark
+// termination (gcWaitOnMark(N)), then starts N+1 unless someone has
+// (gcStart(gcTriggerCycle N+1)) and waits for that (gcWaitOnMark(N+1)).
+// During N's sweep termination N-1 is complete, so it waits for N; with no
+// cycle running it starts one.
 void Sched::gc_forced(M& m) {
   if (!cfg_.mechanisms.gc) {
     at(m, now_, MAct::RunG);
     return;
   }
-  gc_waiters_.push_back(m.curg);
-  if (gc_phase_ == GcPhase::Off) {
-    gs_[static_cast<std::size_t>(m.curg)].resume = Resume::GcWait;
-    gc_start(m, GCTrigger::Forced);
+  G& g = gs_[static_cast<std::size_t>(m.curg)];
+  if (gc_phase_ == GcPhase::Mark || gc_phase_ == GcPhase::MarkTermStop) {
+    cold(g).gc_wait = static_cast<std::uint32_t>(gc_cycle_);
+    g.resume = Resume::GcNext;
+    gc_wait_cycle(m);
     return;
   }
+  if (gc_phase_ == GcPhase::SweepTermStop) {
+    gc_wait_cycle(m);
+    return;
+  }
+  gc_waiters_.push_back(m.curg);
+  g.resume = Resume::GcWait;
+  gc_start(m, GCTrigger::Forced);
+}
+
+// GC() woken after cycle N's mark termination (Resume::GcNext).
+void Sched::gc_forced_next(M& m) {
+  G& g = gs_[static_cast<std::size_t>(m.curg)];
+  const std::int64_t n = cold(g).gc_wait;  // cycles fit 32 bits: max_events bounds a run
+  if (gc_cycle_ == n && gc_phase_ != GcPhase::Off) {
+    g.resume = Resume::GcNext;  // N is still running: wait again
+    gc_wait_cycle(m);
+  } else if (gc_cycle_ == n) {
+    gc_waiters_.push_back(m.curg);
+    g.resume = Resume::GcWait;
+    gc_start(m, GCTrigger::Forced);
+  } else if (gc_cycle_ == n + 1 && gc_phase_ != GcPhase::Off) {
+    gc_wait_cycle(m);  // N+1 was started by the heap trigger meanwhile
+  } else {
+    at(m, now_, MAct::RunG);  // N+1's mark is complete already
+  }
+}
+
+// gcWaitOnMark: park ("wait for GC cycle") until the running cycle's mark
+// termination.
+void Sched::gc_wait_cycle(M& m) {
+  gc_waiters_.push_back(m.curg);
   gopark(m, trace::BlockReason::GCAssist, Why::None, -1);
 }
 
@@ -176,6 +328,7 @@ void Sched::start_the_world(M& m) {
     dedicated_left_ = dedicated;
     fractional_goal_ = fractional;
     for (P& p : ps_) p.frac_time = 0;
+    bg_credit_ = 0;
     mark_start_ = now_;
     gc_phase_ = GcPhase::Mark;
   } else {
@@ -183,11 +336,26 @@ void Sched::start_the_world(M& m) {
     heap_marked_ = heap_retained_;
     heap_live_ = heap_marked_;
     gc_set_goal();
-    for (std::int32_t w : gc_waiters_) {
-      G& g = gs_[static_cast<std::size_t>(w)];
-      if (g.status == GStatus::Waiting) ready(w, kNoG, Why::None, true, m.p);
+    // gcMarkDone: gcWakeAllAssists, injectglist of the assist queue (FIFO).
+    std::vector<std::int32_t> assists(assist_q_.begin(), assist_q_.end());
+    assist_q_.clear();
+    injectglist(assists, m.p >= 0 ? &m : nullptr, Why::WakeGCAssist);
+    // gcMarkTermination: injectglist(&work.sweepWaiters.list), a gList
+    // (LIFO: the last GC() caller to wait comes first). No P is idle during
+    // the pause, so they all go to this P's local queue.
+    std::vector<std::int32_t> list;
+    for (auto it = gc_waiters_.rbegin(); it != gc_waiters_.rend(); ++it) {
+      if (gs_[static_cast<std::size_t>(*it)].status == GStatus::Waiting) list.push_back(*it);
     }
     gc_waiters_.clear();
+    injectglist(list, m.p >= 0 ? &m : nullptr, Why::None);
+  }
+  // startTheWorldWithSema: a non-blocking netpoll(0) and injectglist before
+  // the Ps restart (the Gs go to this P's queue, no P being idle yet).
+  if (netpoll_waiters_) {
+    std::vector<std::int32_t> list;
+    netpoll(list, m.id);
+    injectglist(list, m.p >= 0 ? &m : nullptr, Why::WakeNetpoll);
   }
   gcwaiting_ = false;
   emit(EventKind::STWDone, Why::STWRestart, kNoG, m.p, m.id, now_ - stw_start_, 0, 0,
@@ -223,9 +391,7 @@ bool Sched::gc_find_worker(M& m) {
   if (dedicated_left_ > 0) {
     --dedicated_left_;
     mode = WorkerMode::Dedicated;
-    // The dedicated worker owns the P: its queue goes to the global queue.
-    bool inherit = false;
-    for (std::int32_t g; (g = p.runq.get(&inherit)) != kNoG;) grunq_.put(g);
+    p.worker_drained = false;
   } else if (fractional_goal_ > 0 &&
              (now_ == mark_start_ ||
               static_cast<double>(p.frac_time) / static_cast<double>(now_ - mark_start_) <= fractional_goal_)) {
@@ -235,7 +401,14 @@ bool Sched::gc_find_worker(M& m) {
   } else {
     return false;
   }
+  // The worker is a G to schedule(): execute() starts a time slice
+  // (schedtick++) that sysmon watches like any other.
+  ++p.schedtick;
+  p.slice_start = now_;
   if (m.spinning) resetspinning(m);
+  // schedule(): findRunnable's tryWakeP for a dedicated or fractional worker
+  // (not the idle one of step 11): wakep so ordinary work is not delayed.
+  if (mode != WorkerMode::Idle) wakep();
   p.worker = static_cast<std::uint8_t>(1 + static_cast<int>(mode));
   emit(EventKind::GCWorkerStart,
        mode == WorkerMode::Dedicated    ? Why::WorkerDedicated
@@ -255,8 +428,20 @@ void Sched::gc_worker_chunk_done(M& m) {
   const auto mode = static_cast<WorkerMode>(p.worker - 1);
   mark_outstanding_ -= m.chunk;
   if (mode == WorkerMode::Fractional) p.frac_time += m.chunk;
+  gc_flush_bg_credit(m, m.chunk);  // gcDrain(gcDrainFlushBgCredit)
   m.chunk = 0;
+  const bool preempted = gc_worker_preempted(p);
+  if (mode == WorkerMode::Dedicated && preempted && !p.worker_drained) {
+    // gcBgMarkWorker: the first gcDrain(gcDrainUntilPreempt) returned with
+    // gp.preempt set: runqdrain its P (runnext first) to the global queue,
+    // then drain again without preemption (only a stop-the-world ends it).
+    p.worker_drained = true;
+    bool inherit = false;
+    for (std::int32_t g; (g = p.runq.get(&inherit)) != kNoG;) grunq_.put(g);
+  }
   bool more = !gcwaiting_ && mark_unclaimed_ > 0;
+  // Fractional and idle workers drain with gcDrainUntilPreempt only.
+  if (more && mode != WorkerMode::Dedicated && preempted) more = false;
   if (more && mode == WorkerMode::Fractional) {
     // pollFractionalWorkerExit: stop above 1.2x the goal.
     more = static_cast<double>(p.frac_time) <= 1.2 * fractional_goal_ * static_cast<double>(now_ - mark_start_);
@@ -278,6 +463,16 @@ void Sched::gc_worker_chunk_done(M& m) {
     return;
   }
   schedule(m);
+}
+
+// gcDrain(gcDrainUntilPreempt) returns once the worker's gp.preempt is set:
+// by a stop-the-world, or by sysmon's retake once it has seen the P's
+// schedtick unchanged for constants.force_preempt. sysmon's preemptone skips
+// a P that runs no G, so the worker reads retake's condition itself at its
+// chunk boundary (sysmon only observes: p.sm_schedtick, p.sm_schedwhen).
+bool Sched::gc_worker_preempted(const P& p) const {
+  return gcwaiting_ || (cfg_.mechanisms.preemption && p.sm_schedtick == p.schedtick &&
+                        p.sm_schedwhen + cfg_.constants.force_preempt <= now_);
 }
 
 // gcMarkDone: no work left; this M stops the world for mark termination.

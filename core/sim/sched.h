@@ -46,7 +46,10 @@ enum class MAct : std::uint8_t {
   StartWorld, WorkerChunk, AssistDone,
 };
 // What a G resumes into after it is woken.
-enum class Resume : std::uint8_t { None, SelectArm, MutexRetry, MutexOwned, GcWait };
+// GcWait: runtime.GC() parks until the cycle it waits for ends; GcNext: it
+// waited for a running cycle N's mark termination and now starts N+1;
+// AssistMore: an assist ran out of work while still in debt.
+enum class Resume : std::uint8_t { None, SelectArm, MutexRetry, MutexOwned, GcWait, GcNext, AssistMore };
 
 // What few Gs need, out of line: a G gets one (G::cold) the first time it
 // needs one of these fields and gives it back when it exits. A million Gs
@@ -59,6 +62,12 @@ struct GCold {
   Nanos wait_since = 0;          // when it started waiting for a mutex
   std::int64_t retained = 0;     // bytes of retained allocations
   std::int64_t go_left = 0;      // Go op: children still to create
+  // g.gcAssistBytes: assist credit (bytes it may allocate during mark before
+  // assisting; < 0: debt), valid only in cycle assist_cycle (gcResetMarkState
+  // zeroes it at every gcStart). 16 more bytes: a GCold is 80 bytes.
+  std::int64_t assist_bytes = 0;
+  std::uint32_t assist_cycle = 0;
+  std::uint32_t gc_wait = 0;     // runtime.GC(): the cycle N whose mark it waited for
 };
 
 // One cache line. Field widths follow the scenario format's bounds
@@ -109,6 +118,7 @@ struct P {
   // GC.
   Nanos frac_time = 0;             // fractional mark worker time this cycle
   std::uint8_t worker = 0;         // 0 none, 1 + trace::WorkerMode
+  bool worker_drained = false;     // this dedicated worker has kicked out its run queue
   explicit P(std::int64_t cap) : runq(cap) {}
 };
 
@@ -303,6 +313,14 @@ class Sched {
   void gc_worker_chunk_done(M& m);
   void gc_mark_maybe_done(M& m);
   void gc_forced(M& m);
+  void gc_forced_next(M& m);
+  void gc_wait_cycle(M& m);
+  bool gc_assist(M& m, GCold& c, std::int64_t bytes);
+  void gc_assist_more(M& m);
+  void gc_assist_ratio(double* work_per_byte, double* bytes_per_work) const;
+  void gc_flush_bg_credit(M& m, Nanos work);
+  double gc_scan_work(double bytes) const;
+  bool gc_worker_preempted(const P& p) const;
   void gc_set_goal();
 
   // G::cold: the G's out-of-line record, created zeroed on first use.
@@ -367,7 +385,7 @@ class Sched {
   std::vector<MutexState> mutexes_;
   std::vector<WaitGroupState> wgs_;
   Slab<Sudog, 17> sudogs_;            // 2 MiB chunks
-  Slab<GCold, 15> gcold_;             // G::cold records, 2 MiB chunks
+  Slab<GCold, 15> gcold_;             // G::cold records, 2.5 MiB chunks
   std::vector<std::int32_t> gcold_free_;
   std::int32_t sudog_free_ = -1;      // free sudogs, a LIFO linked through Sudog::next
 
@@ -381,6 +399,8 @@ class Sched {
   std::int64_t gc_cycle_ = 0;
   std::int64_t heap_live_ = 0, heap_marked_ = 0, heap_retained_ = 0, heap_goal_ = 0, heap_trigger_ = 0;
   Nanos mark_unclaimed_ = 0, mark_outstanding_ = 0, mark_start_ = 0;
+  Nanos bg_credit_ = 0;                // gcController.bgScanCredit, in mark time
+  std::deque<std::int32_t> assist_q_;  // work.assistQueue: assists parked in debt
   std::int64_t dedicated_left_ = 0;
   double fractional_goal_ = 0;
   std::vector<std::int32_t> gc_waiters_;
