@@ -410,6 +410,7 @@ bool Sched::gc_find_worker(M& m) {
   // (not the idle one of step 11): wakep so ordinary work is not delayed.
   if (mode != WorkerMode::Idle) wakep();
   p.worker = static_cast<std::uint8_t>(1 + static_cast<int>(mode));
+  p.worker_preempt = false;
   emit(EventKind::GCWorkerStart,
        mode == WorkerMode::Dedicated    ? Why::WorkerDedicated
        : mode == WorkerMode::Fractional ? Why::WorkerFractional
@@ -467,13 +468,10 @@ void Sched::gc_worker_chunk_done(M& m) {
 
 // gcDrain(gcDrainUntilPreempt) returns once the worker's gp.preempt is set:
 // by a stop-the-world, or by sysmon's retake once it has seen the P's
-// schedtick unchanged for constants.force_preempt. sysmon's preemptone skips
-// a P that runs no G, so the worker reads retake's condition itself at its
-// chunk boundary (sysmon only observes: p.sm_schedtick, p.sm_schedwhen).
-bool Sched::gc_worker_preempted(const P& p) const {
-  return gcwaiting_ || (cfg_.mechanisms.preemption && p.sm_schedtick == p.schedtick &&
-                        p.sm_schedwhen + cfg_.constants.force_preempt <= now_);
-}
+// schedtick unchanged for constants.force_preempt (preemptone sets
+// p.worker_preempt for the worker G); the worker sees it at its next chunk
+// boundary, its safe point.
+bool Sched::gc_worker_preempted(const P& p) const { return gcwaiting_ || p.worker_preempt; }
 
 // gcMarkDone: no work left; this M stops the world for mark termination.
 void Sched::gc_mark_maybe_done(M& m) {

@@ -119,6 +119,7 @@ struct P {
   Nanos frac_time = 0;             // fractional mark worker time this cycle
   std::uint8_t worker = 0;         // 0 none, 1 + trace::WorkerMode
   bool worker_drained = false;     // this dedicated worker has kicked out its run queue
+  bool worker_preempt = false;     // the worker G's gp.preempt (sysmon's preemptone or a stop-the-world)
   explicit P(std::int64_t cap) : runq(cap) {}
 };
 

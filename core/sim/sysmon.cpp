@@ -131,7 +131,11 @@ std::int64_t Sched::retake(Nanos now) {
 void Sched::preemptone(P& p, PreemptReason reason) {
   if (p.m < 0) return;
   M& m = ms_[static_cast<std::size_t>(p.m)];
-  if (m.curg < 0) return;
+  if (m.curg < 0) {
+    // A mark worker is a G in Go (gcBgMarkWorker): it gets gp.preempt too.
+    if (p.worker != 0) p.worker_preempt = true;
+    return;
+  }
   G& g = gs_[static_cast<std::size_t>(m.curg)];
   if (g.status != GStatus::Running && g.status != GStatus::Syscall) return;
   if (g.status == GStatus::Running && g.in_compute && cfg_.mechanisms.preemption &&
