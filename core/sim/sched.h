@@ -53,9 +53,10 @@ enum class Resume : std::uint8_t { None, SelectArm, MutexRetry, MutexOwned, GcWa
 
 // What few Gs need, out of line: a G gets one (G::cold) the first time it
 // needs one of these fields and gives it back when it exits. A million Gs
-// that never loop, get preempted, wait on a mutex, retain memory or spawn
-// then cost 64 bytes each instead of 128: the spawn benchmark's time was a
-// quarter kernel page clearing.
+// that never loop, get preempted, wait on a mutex, retain memory, allocate
+// during a mark phase or spawn then cost a 64-byte G each (it was 136 bytes
+// before this split: the spawn benchmark's time was a quarter kernel page
+// clearing).
 struct GCold {
   scenario::LoopCounters loops;  // repeat counters (functions with a repeat get one at newproc)
   Nanos left = 0;                // compute time left after a preemption
@@ -64,7 +65,7 @@ struct GCold {
   std::int64_t go_left = 0;      // Go op: children still to create
   // g.gcAssistBytes: assist credit (bytes it may allocate during mark before
   // assisting; < 0: debt), valid only in cycle assist_cycle (gcResetMarkState
-  // zeroes it at every gcStart). 16 more bytes: a GCold is 80 bytes.
+  // zeroes it at every gcStart).
   std::int64_t assist_bytes = 0;
   std::uint32_t assist_cycle = 0;
   std::uint32_t gc_wait = 0;     // runtime.GC(): the cycle N whose mark it waited for
