@@ -37,10 +37,12 @@ void Sched::step_g(M& m) {
       return;
     }
   }
-  if (g->cold >= 0 && cold(*g).left > 0) [[unlikely]] {
+  if (g->cold_work && cold(*g).left > 0) [[unlikely]] {
     // The rest of a preempted compute op.
-    const Nanos d = cold(*g).left;
-    cold(*g).left = 0;
+    GCold& c = cold(*g);
+    const Nanos d = c.left;
+    c.left = 0;
+    g->cold_work = c.go_left > 0;
     g->in_compute = true;
     m.wake_at = now_ + d;
     at(m, m.wake_at, MAct::RunG);
@@ -76,9 +78,10 @@ void Sched::step_g(M& m) {
     case Resume::None:
       break;
   }
-  if (g->cold >= 0 && cold(*g).go_left > 0) {
+  if (g->cold_work && cold(*g).go_left > 0) {
     const scenario::Instr& in = prog_.code[static_cast<std::size_t>(g->op_pc)];
-    --cold(*g).go_left;
+    GCold& c = cold(*g);
+    g->cold_work = --c.go_left > 0 || c.left > 0;
     newproc(m, *g, in);
     if (done_) return;
     at(m, now_ + costs.spawn, MAct::RunG);
@@ -104,7 +107,10 @@ void Sched::step_g(M& m) {
       case Code::Go:
         if (in->k <= 0) continue;
         g->op_pc = static_cast<std::int32_t>(in - prog_.code.data());
-        if (in->k > 1) cold(*g).go_left = in->k - 1;
+        if (in->k > 1) {
+          cold(*g).go_left = in->k - 1;
+          g->cold_work = true;
+        }
         newproc(m, *g, *in);
         if (done_) return;
         at(m, now_ + costs.spawn, MAct::RunG);

@@ -66,6 +66,7 @@ using Status = trace::RunOutcome::Status;
 
 namespace {
 constexpr int kCounterIds = static_cast<int>(CounterId::HeapGoal) + 1;
+constexpr std::int64_t kWatchedRunqsFrom = 8;  // more Ps than this: flush only changed local queues
 }  // namespace
 
 Sched::Sched(const scenario::Program& program, trace::TraceSink& sink)
@@ -86,8 +87,15 @@ Sched::Sched(const scenario::Program& program, trace::TraceSink& sink)
   gc_set_goal();
   last_counter_.assign(static_cast<std::size_t>(kCounterIds + nprocs), -1);
   // Every P's queue length is reported at the first flush.
-  runq_changed_.assign((static_cast<std::size_t>(nprocs) + 63) / 64, ~std::uint64_t{0});
-  for (P& p : ps_) p.runq.watch(&runq_changed_[static_cast<std::size_t>(p.id) / 64], std::uint64_t{1} << (p.id % 64));
+  // With a few Ps the flush compares every queue (cheaper than keeping
+  // bits); with more, only the queues that changed. Every P's queue length
+  // is reported at the first flush.
+  if (nprocs > kWatchedRunqsFrom) {
+    runq_changed_.assign((static_cast<std::size_t>(nprocs) + 63) / 64, ~std::uint64_t{0});
+    for (P& p : ps_) {
+      p.runq.watch(&runq_changed_[static_cast<std::size_t>(p.id) / 64], std::uint64_t{1} << (p.id % 64));
+    }
+  }
   sm_delay_ = cfg_.constants.sysmon_min_delay;
 }
 
@@ -181,8 +189,13 @@ void Sched::flush_counters() {
   put(7, CounterId::RunnableGs, -1, runnable_);
   put(8, CounterId::HeapLive, -1, heap_live_);
   put(9, CounterId::HeapGoal, -1, cfg_.mechanisms.gc ? heap_goal_ : 0);
-  // Only the Ps whose queue changed (LocalRunq::watch), in P order: with many
-  // Ps, comparing every queue at every timestamp was a fifth of the run.
+  if (runq_changed_.empty()) {
+    for (const P& p : ps_) put(kCounterIds + static_cast<std::size_t>(p.id), CounterId::LocalRunq, p.id, p.runq.size());
+    return;
+  }
+  // Only the Ps whose queue changed (LocalRunq::watch), in P order: at
+  // GOMAXPROCS=32, comparing every queue at every timestamp was a fifth of
+  // the run.
   for (std::size_t w = 0; w < runq_changed_.size(); ++w) {
     for (std::uint64_t bits = runq_changed_[w]; bits != 0; bits &= bits - 1) {
       const std::size_t id = w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
@@ -808,6 +821,7 @@ std::int32_t Sched::newproc(M& m, G& parent_ref, const scenario::Instr& in) {
   g.preempt = false;
   g.panic_closed = false;
   g.in_compute = false;
+  g.cold_work = false;
   ++runnable_;
   ++live_gs_;
   emit(EventKind::GoCreate, Why::None, slot, m.p, m.id, parent_goid, in.target, n);

@@ -91,6 +91,7 @@ struct G {
   bool preempt : 1 = false;       // g.preempt: stop at the next safe point
   bool panic_closed : 1 = false;  // woken by close while sending: panics on resume
   bool in_compute : 1 = false;    // its M's event is the end of a compute op
+  bool cold_work : 1 = false;     // its GCold holds a preempted op's rest or children to create
 };
 static_assert(sizeof(G) == 64, "G is one cache line: put a rarely used field in GCold");
 static_assert(scenario::kMaxFunctions <= INT16_MAX && scenario::kMaxSelectCases <= INT16_MAX);

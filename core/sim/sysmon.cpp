@@ -141,6 +141,7 @@ void Sched::preemptone(P& p, PreemptReason reason) {
   if (g.status == GStatus::Running && g.in_compute && cfg_.mechanisms.preemption &&
       m.status == MStatus::Running && m.act == MAct::RunG) {
     cold(g).left = m.wake_at - now_;
+    g.cold_work = true;
     g.in_compute = false;
     cancel(m);
     gopreempt(m, reason, reason == PreemptReason::STW ? Why::PreemptSTW : Why::PreemptTimeSlice);

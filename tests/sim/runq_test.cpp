@@ -330,10 +330,11 @@ TEST_CASE("newproc: a reused G slot is initialised exactly like a fresh one") {
   REQUIRE(fresh != reused);
   auto fields = [](G& g) {
     auto& [cur, goid, rng, gm, op_pc, depth, wait_obj, wait_seq, cold, fn, select_arm, status, wait_reason, resume,
-           preempt, panic_closed, in_compute] = g;
+           preempt, panic_closed, in_compute, cold_work] = g;
     (void)goid, (void)rng, (void)wait_seq;  // per G by design
     return std::make_tuple(cur.n, cur.pc, cur.loop_depth, gm, op_pc, depth, wait_obj, cold, fn, select_arm, status,
-                           wait_reason, resume, bool(preempt), bool(panic_closed), bool(in_compute));
+                           wait_reason, resume, bool(preempt), bool(panic_closed), bool(in_compute),
+                           bool(cold_work));
   };
   G& a = SchedTestAccess::g(*f.s, fresh);
   G& b = SchedTestAccess::g(*f.s, reused);
