@@ -80,8 +80,9 @@ class LocalRunq {
   // Ring length only (what schedtrace prints), without runnext.
   std::int64_t size() const { return static_cast<std::int64_t>(tail_ - head_); }
   std::int32_t runnext() const { return runnext_; }
-  // The engine's counter flush looks only at queues that changed since the
-  // last flush: every change sets `bit` in `*word` (not owned).
+  // With many Ps the engine's counter flush looks only at the queues that
+  // changed since the last flush: every change sets `bit` in `*word` (not
+  // owned). An unwatched queue (few Ps, tests) pays one branch.
   void watch(std::uint64_t* word, std::uint64_t bit) {
     dirty_word_ = word;
     dirty_bit_ = bit;

@@ -86,10 +86,9 @@ Sched::Sched(const scenario::Program& program, trace::TraceSink& sink)
   heap_retained_ = heap_live_ = heap_marked_ = cfg_.gc.initial_live_heap;
   gc_set_goal();
   last_counter_.assign(static_cast<std::size_t>(kCounterIds + nprocs), -1);
-  // Every P's queue length is reported at the first flush.
   // With a few Ps the flush compares every queue (cheaper than keeping
   // bits); with more, only the queues that changed. Every P's queue length
-  // is reported at the first flush.
+  // is reported at the first flush (all bits set).
   if (nprocs > kWatchedRunqsFrom) {
     runq_changed_.assign((static_cast<std::size_t>(nprocs) + 63) / 64, ~std::uint64_t{0});
     for (P& p : ps_) {
