@@ -199,10 +199,8 @@ SimFigure sim_figure(int runs, std::int64_t goroutines, const std::function<std:
     rates.push_back(m.events_per_cpu_s());
     walls.push_back(m.wall_s * 1e3);
   }
-  std::sort(rates.begin(), rates.end());
-  std::sort(walls.begin(), walls.end());
-  f.events_per_cpu_s = rates[rates.size() / 2];
-  f.wall_ms = walls[walls.size() / 2];
+  f.events_per_cpu_s = bench::median(rates);
+  f.wall_ms = bench::median(walls);
   return f;
 }
 
