@@ -22,7 +22,6 @@ using trace::Why;
 using trace::WorkerMode;
 
 namespace {
-constexpr Nanos kUs = kMicrosecond, kMs = kMillisecond;
 constexpr std::int64_t kKiB = 1 << 10, kMiB = 1 << 20;
 
 std::uint8_t mode(WorkerMode m) { return static_cast<std::uint8_t>(m); }

@@ -14,8 +14,6 @@ using trace::Why;
 using Status = trace::RunOutcome::Status;
 
 namespace {
-constexpr Nanos kUs = kMicrosecond, kMs = kMillisecond;
-
 // main: wg.Add(n); go worker x n; wg.Wait(). worker: `body`, wg.Done().
 Builder fan_out(std::int64_t n, std::vector<Op> body, std::int64_t procs = 4) {
   Builder b;

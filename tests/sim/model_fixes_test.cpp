@@ -12,8 +12,6 @@ using trace::EventKind;
 using trace::Why;
 
 namespace {
-constexpr Nanos kUs = kMicrosecond, kMs = kMillisecond;
-
 Op sys_uniform(Nanos a, Nanos b) {
   Op o = op(OpKind::Syscall);
   o.dur = {scenario::DurationSpec::Dist::Uniform, a, b};

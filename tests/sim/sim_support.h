@@ -11,6 +11,9 @@
 
 namespace gosim::test {
 
+// Short names for the durations the sim tests are written in.
+inline constexpr Nanos kUs = kMicrosecond, kMs = kMillisecond;
+
 using scenario::Op;
 using scenario::OpKind;
 

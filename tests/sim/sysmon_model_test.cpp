@@ -14,8 +14,6 @@ using trace::EventKind;
 using trace::Why;
 
 namespace {
-constexpr Nanos kUs = kMicrosecond, kMs = kMillisecond;
-
 // proc.go:sysmon's sleep schedule while every round is idle (retake returns
 // 0 and no P set is all idle): 20 us (`idle == 0`... `idle <= 50`), then
 // doubling each round once idle > 50, capped at 10 ms. The first sleep
