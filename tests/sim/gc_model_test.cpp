@@ -28,6 +28,17 @@ std::uint8_t mode(WorkerMode m) { return static_cast<std::uint8_t>(m); }
 
 // The goid a G got: GoCreate events in order (main is goid 1).
 std::int64_t goid_of_nth_created(const RunResult& r, std::size_t n) { return r.of(EventKind::GoCreate).at(n).g; }
+
+// main alone on one P over a 4 MiB live heap: `allocs` times, allocate
+// 1 KiB and compute 1 us.
+Builder one_allocator(std::int64_t allocs) {
+  Builder b;
+  int main_fn = b.fn("main");
+  b.define(main_fn, {repeat(allocs, {alloc(kKiB), compute(1 * kUs)})});
+  b.config().gomaxprocs = 1;
+  b.config().gc.initial_live_heap = 4 * kMiB;
+  return b;
+}
 }  // namespace
 
 TEST_SUITE("sim") {
@@ -36,13 +47,8 @@ TEST_SUITE("sim") {
   // (62.5 us here), not 64 KiB of allocation; the surplus is credit
   // (g.gcAssistBytes) that the next allocations consume without assisting.
   TEST_CASE("assist: 64 KiB of scan work whose surplus pays for the next allocations") {
-    Builder b;
-    int main_fn = b.fn("main");
     // 1 KiB and 1 us at a time: 3.5 MiB reach the trigger, then mark.
-    b.define(main_fn, {repeat(6000, {alloc(kKiB), compute(1 * kUs)})});
-    b.config().gomaxprocs = 1;
-    b.config().gc.initial_live_heap = 4 * kMiB;
-    RunResult r = run(b);
+    RunResult r = run(one_allocator(6000));
     REQUIRE(r.ok());
     const auto starts = r.of(EventKind::GCMarkAssistStart);
     const auto dones = r.of(EventKind::GCMarkAssistDone);
@@ -103,12 +109,7 @@ TEST_SUITE("sim") {
   // Go zeroes every G's gcAssistBytes at gcStart (gcResetMarkState): credit
   // earned in one cycle does not carry over into the next.
   TEST_CASE("assist: credit does not outlive its cycle") {
-    Builder b;
-    int main_fn = b.fn("main");
-    b.define(main_fn, {repeat(20000, {alloc(kKiB), compute(1 * kUs)})});
-    b.config().gomaxprocs = 1;
-    b.config().gc.initial_live_heap = 4 * kMiB;
-    RunResult r = run(b);
+    RunResult r = run(one_allocator(20000));
     REQUIRE(r.ok());
     const auto gcstarts = r.of(EventKind::GCStart);
     const auto stw_done = r.of(EventKind::STWDone);
